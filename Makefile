@@ -1,0 +1,56 @@
+# The two commands: `make lab` and `make test`. Everything else is optional.
+# Both build .venv from the pinned requirements.txt and reuse it until that file changes.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+JOBS   ?= 2
+NOTEBOOK_DIRS := notebooks solutions exercises
+
+.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade clean
+
+help:
+	@echo "make lab        set up .venv and open the course in JupyterLab"
+	@echo "make test       set up .venv, run ruff and every test (unit, notebooks, grader, browser)"
+	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make grade      grade submissions/*.ipynb into grades/"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python tools/jupyter_settings.py $(VENV)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: venv
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb $(LAB_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+browser-deps:
+	@bash tools/ensure_chromium.sh
+
+test: venv browser-deps lint
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
+	    --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+	    tests $(NOTEBOOK_DIRS)
+
+bench: venv
+	$(BIN)/python bench/bench_functions.py
+	@if [ -f bench/bench_grader.py ]; then $(BIN)/python bench/bench_grader.py; fi
+
+exercises: venv
+	$(BIN)/python -m course_lib.build_exercises
+
+grade: venv
+	$(BIN)/python -m course_lib.grade submissions/*.ipynb --out grades
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
