@@ -48,7 +48,7 @@ def as_float_array(x: Any, name: str = "x", func: str = "this function") -> np.n
 
 
 def check_axis(a: np.ndarray, axis: Any, func: str = "this function") -> int:
-    """Return ``axis`` as a non-negative int, raising numpy's ``AxisError`` when it is out of range."""
+    """Return ``axis`` as a non-negative int; numpy's ``AxisError`` if the array lacks it."""
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
         raise TypeError(
             f"{func} needs axis to be a single integer such as -1 or 0, got {axis!r}"

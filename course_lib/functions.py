@@ -56,79 +56,109 @@ def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
     return a, ax
 
 
-def _plan(dtype: np.dtype) -> tuple[np.dtype, bool]:
-    """Compute dtype, and whether TwoSum is needed (only when computing in the input dtype)."""
-    if dtype in (np.float16, np.float32):
-        return np.dtype(np.float64), False
-    return dtype, True
+SMALL = 4096  # up to this many entries, one unblocked pass with few NumPy calls is fastest
+
+
+def _small(a: np.ndarray, ax: int, kind: _Kind, temperature: float | None) -> np.ndarray | None:
+    """The blocked kernels' algorithm for a small input along its last axis, in as few NumPy
+    calls as possible (at this size each call costs more than the arithmetic).
+
+    Returns None when a sum came out non-finite (a slice with inf, -inf or NaN), so the
+    caller takes the general path that handles those cases.
+    """
+    cdt, exact = K.compute_plan(a.dtype)
+    x = a.astype(cdt, copy=False).reshape(-1, a.shape[ax])
+    with np.errstate(all="ignore"):
+        m = np.maximum.reduce(x, axis=1, keepdims=True)
+        d = x - m
+        if exact:  # TwoSum: the exact rounding error of d
+            bb = d - x
+            err = (x - (d - bb)) - (bb + m)
+        if temperature is not None:
+            d /= temperature
+            if exact:
+                err /= temperature
+        e = np.exp(d)
+        if exact:
+            err *= e
+            e += err
+        if kind == "softmax":
+            s = K.split_sum(e, 1, np.empty_like(e), d, d)
+            res = np.divide(e, s, out=e)
+        else:  # leave the maxima's exp(0) = 1 out of the sum, add back all but one
+            top = e == 1.0
+            e[top] = 0.0
+            s = np.add.reduce(e, axis=1, keepdims=True)
+            s += np.add.reduce(top, axis=1, keepdims=True, dtype=cdt) - 1
+            lse = np.log1p(s)
+            res = m + lse if kind == "logsumexp" else np.subtract(d, lse, out=d)
+    if not np.isfinite(s).all():  # inf, -inf or NaN in a slice, or overflow
+        return None
+    shape = a.shape[:ax] + (1,) if kind == "logsumexp" else a.shape
+    return res.astype(a.dtype, copy=False).reshape(shape)
 
 
 def _softmax_family(
     a: np.ndarray, ax: int, kind: _Kind, temperature: float | None
 ) -> np.ndarray:
-    """Shared driver: cut ``a`` into cache-sized blocks and run the kernel on each."""
-    reduced = a.shape[:ax] + (1,) + a.shape[ax + 1 :]
-    out = np.empty(reduced if kind == "logsumexp" else a.shape, dtype=a.dtype)
+    """Shared driver: run the kernel of ``kind`` on cache-sized blocks of whole slices."""
+    if 0 < a.size <= SMALL and ax == a.ndim - 1:  # NumPy sums other axes less accurately
+        res = _small(a, ax, kind, temperature)
+        if res is not None:
+            return res
+    reduced = kind == "logsumexp"
+    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :] if reduced else a.shape, a.dtype)
     if a.size == 0:
         return out
-    src = np.ascontiguousarray(a)
-    x3, o3 = K.as_3d(src, ax), K.as_3d(out, ax)
-    cdt, exact = _plan(a.dtype)
-    cast = cdt != a.dtype
-    ws = K.Workspace(x3.shape, cdt, 5)
-    lse_like = kind != "softmax"
+    rb = K.RowBlocks(a.shape, ax)
+    x3 = rb.view3(np.ascontiguousarray(a))
+    o3 = rb.view3(out, 1 if reduced else None)
+    cdt, exact = K.compute_plan(a.dtype)
+    in_place = not reduced and cdt == a.dtype  # write straight into out
+    red = rb.red
+
+    def work(span: tuple[int, int, int], ws: K.Workspace) -> None:
+        xb = rb.read(x3, span, ws.flat[0])
+        shape = xb.shape
+        tgt = rb.target(o3, span)
+        e, err = ws.get(1, shape), ws.get(2, shape)
+        if kind == "softmax":
+            if in_place:
+                e = tgt
+            m, _, s = K.exp_and_sum(
+                xb, e, err, e, ws.get(3, shape), temperature, exact, red, ws.flat[4],
+                exclude_max=False, split=True,
+            )
+            res = np.divide(e, s, out=e)
+        else:
+            d = tgt if in_place else ws.get(3, shape)
+            m, _, s = K.exp_and_sum(
+                xb, e, err, d, e, temperature, exact, red, ws.flat[4], exclude_max=True
+            )
+            lse = np.log1p(s)  # logsumexp - max, or with T: logsumexp(x/T) - max/T
+            if reduced:
+                # -inf, +inf and NaN slices: the max itself is the answer
+                res = np.where(np.isfinite(m), m + lse, m)
+            else:
+                res = np.subtract(d, lse, out=d)
+                if not np.isfinite(m).all():  # all -inf, or NaN inside: no distribution
+                    np.copyto(res, np.nan, where=(m == -np.inf) | np.isnan(m))
+        _fix_posinf(res, xb, m, kind, red)
+        if res is not tgt:
+            np.copyto(tgt, res, casting="unsafe")
+
     with np.errstate(all="ignore"):
-        for sl in K.blocks(x3.shape):
-            xb = x3[sl]
-            shape = xb.shape
-            if cast:
-                xc = ws.get(3, shape)
-                np.copyto(xc, xb)
-            else:
-                xc = xb
-            ob = o3[sl]
-            if kind == "softmax":
-                e = ws.get(0, shape) if cast else ob
-                d = e
-            else:
-                e = ws.get(0, shape)
-                d = ob if (kind == "log_softmax" and not cast) else ws.get(2, shape)
-            err = ws.get(1, shape)
-            for clean in (False, True):
-                tmp = ws.get(4, shape) if d is e else e
-                m, idx = K.shifted_exp(
-                    xc, e, err, d, tmp, temperature, exact, clean=clean, argmax=lse_like
-                )
-                if lse_like:  # leave out the maximum's exp(0) = 1: log1p keeps tiny sums exact
-                    np.put_along_axis(e, idx, 0.0, axis=1)
-                s = e.sum(axis=1, keepdims=True)
-                if not (exact and np.isnan(s).any()):
-                    break
-            if kind == "softmax":
-                np.divide(e, s, out=e)
-                res = e
-            else:
-                lse = np.log1p(s)
-                if kind == "logsumexp":
-                    # -inf, +inf and NaN slices: the max itself is the answer
-                    res = np.where(np.isfinite(m), m + lse, m)
-                else:
-                    res = np.subtract(d, lse, out=d)
-                    if not np.isfinite(m).all():  # all -inf, or NaN inside: no distribution
-                        np.copyto(res, np.nan, where=(m == -np.inf) | np.isnan(m))
-            _fix_posinf(res, xc, m, kind)
-            if res is not ob:
-                np.copyto(ob, res, casting="unsafe")
+        K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 5), work)
     return out
 
 
-def _fix_posinf(res: np.ndarray, xc: np.ndarray, m: np.ndarray, kind: _Kind) -> None:
+def _fix_posinf(res: np.ndarray, x: np.ndarray, m: np.ndarray, kind: _Kind, red: int) -> None:
     """Slices holding +inf: the limit shares the mass among the +inf entries."""
     rows = m == np.inf
     if kind == "logsumexp" or not rows.any():
         return
-    hits = xc == np.inf
-    count = hits.sum(axis=1, keepdims=True)
+    hits = x == np.inf
+    count = hits.sum(axis=red, keepdims=True)
     if kind == "softmax":
         limit = hits / np.maximum(count, 1)
     else:

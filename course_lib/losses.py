@@ -94,66 +94,60 @@ def _check_inputs(
 def _per_sample(a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float) -> np.ndarray:
     """float64 loss of every sample, shape ``a.shape`` without ``axis``."""
     k = a.shape[ax]
-    src = np.ascontiguousarray(a)
-    x3 = K.as_3d(src, ax)
-    if labels:  # labels as (A, 1, B): one per slice, lined up with the logits' blocks
-        t3 = t.reshape(x3.shape[0], 1, x3.shape[2])
-    else:
-        t3 = K.as_3d(np.ascontiguousarray(t), ax)
-    out = np.empty((x3.shape[0], 1, x3.shape[2]), dtype=np.float64)
-    exact = a.dtype not in (np.float16, np.float32)
-    ws = K.Workspace(x3.shape, np.float64, 6)
-    with np.errstate(all="ignore"):
-        for sl in K.blocks(x3.shape):
-            xb = x3[sl]
-            shape = xb.shape
-            if exact:
-                xc = xb
-            else:
-                xc = ws.get(4, shape)
-                np.copyto(xc, xb)
-            tb = t3[sl]
-            keep_d = eps > 0 or not labels
-            e, err = ws.get(0, shape), ws.get(1, shape)
-            d = ws.get(2, shape) if keep_d else e
-            corr = ws.get(3, shape) if keep_d else None
-            for clean in (False, True):
-                tmp = ws.get(5, shape) if d is e else e
-                m, idx = K.shifted_exp(
-                    xc, e, err, d, tmp, None, exact, clean=clean, corr=corr, argmax=True
-                )
-                np.put_along_axis(e, idx, 0.0, axis=1)
-                s = e.sum(axis=1, keepdims=True)
-                if not (exact and np.isnan(s).any()):
-                    break
-            lse = np.log1p(s)  # logsumexp(x) - max(x)
-            if not exact:
-                err = np.zeros_like(d) if keep_d else err
+    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], dtype=np.float64)
+    rb = K.RowBlocks(a.shape, ax)
+    x3 = rb.view3(np.ascontiguousarray(a))
+    o3 = rb.view3(out, 1)
+    t3 = rb.view3(np.ascontiguousarray(t), 1 if labels else None)
+    cdt, exact = K.compute_plan(a.dtype)
+    keep_d = eps > 0 or not labels  # the loss needs every shifted logit, not just the label's
+    red = rb.red
+
+    def work(span: tuple[int, int, int], ws: K.Workspace) -> None:
+        xb = rb.read(x3, span, ws.flat[0])
+        shape = xb.shape
+        tb = rb.target(t3, span) if labels else rb.read(t3, span, ws.flat[5])
+        e, err = ws.get(1, shape), ws.get(2, shape)
+        d = ws.get(3, shape) if keep_d else e
+        corr = ws.get(4, shape) if keep_d else None
+        tmp = e if keep_d else ws.get(3, shape)
+        m, _, s = K.exp_and_sum(
+            xb, e, err, d, tmp, None, exact, red, ws.flat[6], exclude_max=True, corr=corr
+        )
+        lse = np.log1p(s)  # logsumexp(x) - max(x)
+        if keep_d and not exact:
+            err = 0.0
+        elif keep_d:
+            err[~np.isfinite(err)] = 0.0
+        if labels:
+            ms = np.where(np.isfinite(m), m, 0.0)
+            xy = np.take_along_axis(xb, tb, axis=red)
+            dy = xy - ms
+            ey = _two_sum_err(xy, ms, dy) if exact else 0.0
+            loss = (lse - dy) - ey  # both terms >= 0: nothing cancels
+            if eps > 0:
+                shifted = d.mean(axis=red, keepdims=True) + np.mean(err, axis=red, keepdims=True)
+                mean_v = lse - shifted  # mean over classes of -log p
+                loss = (1 - eps) * loss + eps * mean_v
+        else:
+            v = (lse - d) - err  # -log p_k >= 0
+            tt = tb if eps == 0 else (1 - eps) * tb + eps / k
+            loss = np.where(tt > 0, tt * v, 0.0).sum(axis=red, keepdims=True)
+        rows = ~np.isfinite(m)
+        if rows.any():  # masked, +inf or NaN slices: use the limits log_softmax gives
+            logp = log_softmax(xb, axis=red)
             if labels:
-                ms = np.where(np.isfinite(m), m, 0.0)
-                xy = np.take_along_axis(xc, tb, axis=1)
-                dy = xy - ms
-                ey = _two_sum_err(xy, ms, dy) if exact else 0.0
-                loss = (lse - dy) - ey
+                fb = -np.take_along_axis(logp, tb, axis=red)
                 if eps > 0:
-                    mean_v = lse - (d.sum(axis=1, keepdims=True) + err.sum(axis=1, keepdims=True)) / k
-                    loss = (1 - eps) * loss + eps * mean_v
+                    fb = (1 - eps) * fb - eps * logp.mean(axis=red, keepdims=True)
             else:
-                v = (lse - d) - err  # -log p_k, >= 0, no cancellation
                 tt = tb if eps == 0 else (1 - eps) * tb + eps / k
-                loss = np.where(tt > 0, tt * v, 0.0).sum(axis=1, keepdims=True)
-            rows = ~np.isfinite(m)
-            if rows.any():  # masked, +inf or NaN slices: use the limits log_softmax gives
-                logp = log_softmax(xc, axis=1)
-                if labels:
-                    fb = -np.take_along_axis(logp, tb, axis=1)
-                    if eps > 0:
-                        fb = (1 - eps) * fb - eps * logp.mean(axis=1, keepdims=True)
-                else:
-                    tt = tb if eps == 0 else (1 - eps) * tb + eps / k
-                    fb = -np.where(tt > 0, tt * logp, 0.0).sum(axis=1, keepdims=True)
-                loss = np.where(rows, fb, loss)
-            out[sl] = loss
+                fb = -np.where(tt > 0, tt * logp, 0.0).sum(axis=red, keepdims=True)
+            loss = np.where(rows, fb, loss)
+        rb.target(o3, span)[...] = loss
+
+    with np.errstate(all="ignore"):
+        K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 7), work)
     return out.reshape(a.shape[:ax] + a.shape[ax + 1 :])
 
 
