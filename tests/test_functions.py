@@ -106,8 +106,8 @@ def test_seed_one_thousand_and_five() -> None:
 
 def test_seed_small_logits_batch() -> None:
     logits = np.array([[-0.0052024, -0.00770216, 0.01360943, -0.008921]] * 2)
-    np.testing.assert_allclose(softmax(logits), [[0.2492037, 0.24858153, 0.25393605, 0.24827873]] * 2,
-                               rtol=1e-6)
+    expected = [[0.2492037, 0.24858153, 0.25393605, 0.24827873]] * 2
+    np.testing.assert_allclose(softmax(logits), expected, rtol=1e-6)
 
 
 def test_seed_one_hot_classes() -> None:
@@ -119,8 +119,11 @@ def test_seed_one_hot_classes() -> None:
 
 
 @pytest.mark.parametrize("f", STABLE)
-@pytest.mark.parametrize("shape,axis", [((5,), 0), ((50,), 0), ((9000,), -1), ((4, 7), -1), ((4, 7), 0), ((3, 5, 6), 1),
-                                        ((3, 5, 6), 0), ((2, 3, 700), -1), ((600, 3), 0)])
+@pytest.mark.parametrize(
+    "shape,axis",
+    [((5,), 0), ((50,), 0), ((9000,), -1), ((4, 7), -1), ((4, 7), 0), ((3, 5, 6), 1),
+     ((3, 5, 6), 0), ((2, 3, 700), -1), ((600, 3), 0)],
+)
 def test_matches_scipy(f, shape, axis) -> None:
     x = np.random.default_rng(7).normal(0, 5, shape)
     np.testing.assert_allclose(f(x, axis=axis), SCIPY[f](x, axis=axis), rtol=1e-13, atol=1e-13)
@@ -310,7 +313,9 @@ def test_non_contiguous_input() -> None:
     x = np.random.default_rng(5).normal(size=(30, 40))
     for view in (x.T, x[::2, ::3], x[:, 5:7]):
         for ax in (0, 1):
-            np.testing.assert_allclose(softmax(view, axis=ax), sp.softmax(view, axis=ax), rtol=1e-13)
+            np.testing.assert_allclose(
+                softmax(view, axis=ax), sp.softmax(view, axis=ax), rtol=1e-13
+            )
 
 
 # --- temperature ------------------------------------------------------------------------
