@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 BLOCK_BYTES = 256 * 1024  # one block of float64 work fits comfortably in L2
+CHUNK = BLOCK_BYTES // 8  # entries per chunk when a single slice is longer than a block
 MIN_COLUMNS = 256  # for a non-last axis: at least this many slices side by side per block
 PARALLEL_MIN_BLOCKS = 8  # fewer blocks than this: threads cost more than they save
 _pool: ThreadPoolExecutor | None = None
@@ -192,8 +193,11 @@ def shifted_exp(
     clean: bool = False,
     corr: np.ndarray | None = None,
     argmax: bool = False,
+    shift: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Write ``exp((x - max) / T)`` for a block into ``e``, TwoSum-corrected.
+
+    ``shift`` replaces the block's own maximum (for one long slice cut into chunks).
 
     Slices run along axis ``red`` of the 2-D block ``x`` (see :class:`RowBlocks`).
 
@@ -207,7 +211,9 @@ def shifted_exp(
     ``clean``, non-finite error terms (from ``inf - inf`` on masked or overflowing entries)
     are zeroed before they are used.
     """
-    if argmax:
+    if shift is not None:
+        idx, m = None, shift
+    elif argmax:
         idx = np.expand_dims(x.argmax(axis=red), red)
         m = np.take_along_axis(x, idx, axis=red)
     else:

@@ -22,6 +22,7 @@ lies beyond the float range; their float64 results are within a few ulp of the e
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -46,7 +47,7 @@ __all__ = [
     "softmax",
 ]
 
-_Kind = Literal["softmax", "log_softmax", "logsumexp"]
+_Kind = Literal["softmax", "log_softmax", "logsumexp", "lse_parts"]
 
 
 def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
@@ -111,6 +112,8 @@ def _softmax_family(
     if a.size == 0:
         return out
     rb = K.RowBlocks(a.shape, ax)
+    if rb.red == 1 and rb.n > K.CHUNK and _long_slices(a, rb, out, kind, temperature):
+        return out
     x3 = rb.view3(np.ascontiguousarray(a))
     o3 = rb.view3(out, 1 if reduced else None)
     cdt, exact = K.compute_plan(a.dtype)
@@ -150,6 +153,70 @@ def _softmax_family(
     with np.errstate(all="ignore"):
         K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 5), work)
     return out
+
+
+def _long_slices(
+    a: np.ndarray, rb: K.RowBlocks, out: np.ndarray, kind: _Kind, temperature: float | None
+) -> bool:
+    """Slices longer than a block (say one vector of 10**6 logits), one chunk at a time.
+
+    ``kind="lse_parts"`` writes ``(max, log1p(sum of the other terms))`` per slice into a
+    float64 ``out`` of shape ``(slices, 2)``, which cross_entropy needs.
+
+    Pass 1 finds each slice's maximum; pass 2 writes exp (softmax) or the shifted logits
+    (log_softmax) chunk by chunk and collects exact partial sums; pass 3 normalises in place.
+    Returns False, having written nothing, if a slice holds inf or NaN: the general path
+    handles those.
+    """
+    x2 = np.ascontiguousarray(a).reshape(rb.outer, rb.n)
+    cdt, exact = K.compute_plan(a.dtype)
+    maxima = x2.max(axis=1)
+    if not np.isfinite(maxima).all():
+        return False
+    o2 = out.reshape(rb.outer, -1)
+    c = K.CHUNK
+    ws = K.Workspace(c, cdt, 5)
+    with np.errstate(all="ignore"):
+        for r in range(rb.outer):
+            row, orow = x2[r], o2[r]
+            top = int(np.argmax(row))
+            shift = np.full((1, 1), row[top], dtype=cdt)
+            parts: list[float] = []
+            for j in range(0, rb.n, c):
+                xb = row[j : j + c].reshape(1, -1)
+                shape = xb.shape
+                if cdt != a.dtype:
+                    xb64 = ws.get(0, shape)
+                    np.copyto(xb64, xb)
+                    xb = xb64
+                e, err, tmp = ws.get(1, shape), ws.get(2, shape), ws.get(3, shape)
+                d = tmp if kind == "softmax" else ws.get(4, shape)
+                K.shifted_exp(xb, e, err, d, tmp if d is not tmp else e, temperature, exact, 1,
+                              shift=shift)
+                if kind != "softmax" and j <= top < j + c:
+                    e[0, top - j] = 0.0  # leave the maximum's exp(0) = 1 out: log1p below
+                parts.append(float(K.split_sum(e, 1, err, tmp, tmp)[0, 0]))
+                if kind == "softmax":
+                    np.copyto(orow[j : j + c], e[0], casting="unsafe")
+                elif kind == "log_softmax":
+                    np.copyto(orow[j : j + c], d[0], casting="unsafe")
+            total = math.fsum(parts)
+            if kind == "softmax":
+                for j in range(0, rb.n, c):  # divide in the working precision, round once
+                    seg = orow[j : j + c]
+                    np.copyto(seg, seg.astype(cdt, copy=False) / total, casting="unsafe")
+            else:
+                lse = math.log1p(total)
+                if kind == "lse_parts":  # for cross_entropy: logsumexp = max + log1p(...)
+                    orow[0], orow[1] = shift[0, 0], lse
+                elif kind == "logsumexp":
+                    base = float(shift[0, 0]) / (temperature or 1.0)
+                    orow[0] = base + lse
+                else:
+                    for j in range(0, rb.n, c):
+                        seg = orow[j : j + c]
+                        np.copyto(seg, seg.astype(cdt, copy=False) - lse, casting="unsafe")
+    return True
 
 
 def _fix_posinf(res: np.ndarray, x: np.ndarray, m: np.ndarray, kind: _Kind, red: int) -> None:

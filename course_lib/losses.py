@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 
 from course_lib import _kernels as K
 from course_lib._validation import as_float_array, check_axis, require_nonempty
-from course_lib.functions import log_softmax, softmax
+from course_lib.functions import SMALL, _long_slices, log_softmax, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
@@ -93,6 +93,15 @@ def _check_inputs(
 
 def _per_sample(a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float) -> np.ndarray:
     """float64 loss of every sample, shape ``a.shape`` without ``axis``."""
+    if a.size <= SMALL or (ax == a.ndim - 1 and a.shape[ax] > K.CHUNK):
+        return _per_sample_simple(a, ax, t, labels, eps)
+    return _per_sample_blocked(a, ax, t, labels, eps)
+
+
+def _per_sample_blocked(
+    a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float
+) -> np.ndarray:
+    """The blocked kernel: cache-sized blocks, no array of log-probabilities."""
     k = a.shape[ax]
     out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], dtype=np.float64)
     rb = K.RowBlocks(a.shape, ax)
@@ -149,6 +158,47 @@ def _per_sample(a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float)
     with np.errstate(all="ignore"):
         K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 7), work)
     return out.reshape(a.shape[:ax] + a.shape[ax + 1 :])
+
+
+def _per_sample_simple(
+    a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float
+) -> np.ndarray:
+    """The loss through :func:`log_softmax` (small inputs) or, for slices longer than a
+    block, through ``max + log1p(...)`` parts computed chunk by chunk.
+
+    Both are as accurate as the blocked path: ``-log p_y = (max - x_y) + log1p(...)`` adds
+    two non-negative numbers, so rounding ``max - x_y`` costs at most half an ulp.
+    """
+    k = a.shape[ax]
+    x = np.moveaxis(a, ax, -1).astype(np.float64, copy=False)
+    tt = t if labels else np.moveaxis(t, ax, -1)
+    if x.size <= SMALL:
+        logp = log_softmax(x, axis=-1)  # small: one extra array costs nothing
+        neg = None
+    else:  # long slices: never materialise log-probabilities
+        rows = x.reshape(-1, k)
+        parts = np.empty((rows.shape[0], 2))
+        if not _long_slices(rows, K.RowBlocks(rows.shape, 1), parts, "lse_parts", None):
+            return _per_sample_blocked(a, ax, t, labels, eps)
+        m, big_l = parts[:, 0].reshape(x.shape[:-1]), parts[:, 1].reshape(x.shape[:-1])
+        logp = None
+
+        def neg(v: np.ndarray) -> np.ndarray:  # -log p of the logits v, given m and L
+            return (m[..., None] - v) + big_l[..., None]
+
+    if labels:
+        if logp is not None:
+            loss = -np.take_along_axis(logp, tt[..., None], axis=-1)[..., 0]
+        else:
+            loss = neg(np.take_along_axis(x, tt[..., None], axis=-1))[..., 0]
+        if eps > 0:
+            mean_neg = -logp.mean(axis=-1) if logp is not None else (m - x.mean(axis=-1)) + big_l
+            loss = (1 - eps) * loss + eps * mean_neg
+        return loss
+    tt = tt if eps == 0 else (1 - eps) * tt + eps / k
+    if logp is not None:
+        return -np.where(tt > 0, tt * logp, 0.0).sum(axis=-1)
+    return np.where(tt > 0, tt * neg(x), 0.0).sum(axis=-1)
 
 
 def cross_entropy(

@@ -122,7 +122,7 @@ def test_seed_one_hot_classes() -> None:
 @pytest.mark.parametrize(
     "shape,axis",
     [((5,), 0), ((50,), 0), ((9000,), -1), ((4, 7), -1), ((4, 7), 0), ((3, 5, 6), 1),
-     ((3, 5, 6), 0), ((2, 3, 700), -1), ((600, 3), 0)],
+     ((3, 5, 6), 0), ((2, 3, 700), -1), ((600, 3), 0), ((2, 40000), -1), ((70001,), 0)],
 )
 def test_matches_scipy(f, shape, axis) -> None:
     x = np.random.default_rng(7).normal(0, 5, shape)

@@ -71,6 +71,19 @@ def test_big_batch_uses_the_blocked_path() -> None:
     )
 
 
+@pytest.mark.parametrize("eps", [0.0, 0.3])
+def test_very_long_slices(eps) -> None:
+    z = RNG.normal(0, 4, (2, 50000)).astype(np.float32)
+    labels = np.array([7, 49999])
+    np.testing.assert_allclose(
+        cross_entropy(z, labels, reduction="none", label_smoothing=eps),
+        ref_loss(z, labels, eps=eps), rtol=1e-6,
+    )
+    probs = sp.softmax(RNG.normal(size=z.shape), axis=-1)
+    np.testing.assert_allclose(cross_entropy(z.astype(np.float64), probs, reduction="none"),
+                               ref_loss(z, probs), rtol=1e-12)
+
+
 def test_one_hot_and_integer_targets_agree() -> None:
     z = RNG.normal(size=(6, 4))
     labels = np.array([0, 3, 1, 1, 2, 0])
