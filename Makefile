@@ -29,7 +29,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 lab: venv
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb $(LAB_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
