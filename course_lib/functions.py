@@ -130,7 +130,7 @@ def _softmax_family(
                 e = tgt
             m, _, s = K.exp_and_sum(
                 xb, e, err, e, ws.get(3, shape), temperature, exact, red, ws.flat[4],
-                exclude_max=False, split=True,
+                exclude_max=False, split=exact,  # float16/32: float64 sums are ample
             )
             res = np.divide(e, s, out=e)
         else:

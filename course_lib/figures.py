@@ -1,0 +1,214 @@
+"""Figures for lessons 05-07: training curves, decision regions, digit images, reliability.
+
+Every function draws on a matplotlib ``Axes`` it is given (or returns a new ``Figure``),
+labels its axes, and returns what it drew on, so that a notebook cell stays one or two lines.
+Colours follow matplotlib's ``tab10`` cycle: class ``k`` is always colour ``k``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from course_lib.calibration import ReliabilityBins
+from course_lib.nn import History
+
+__all__ = [
+    "plot_bars",
+    "plot_decision_regions",
+    "plot_history",
+    "plot_reliability",
+    "show_images",
+]
+
+_TAB10 = plt.get_cmap("tab10").colors
+
+
+def _class_cmap(n_classes: int) -> ListedColormap:
+    return ListedColormap([_TAB10[k % 10] for k in range(n_classes)])
+
+
+def plot_decision_regions(
+    ax: Axes,
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    title: str | None = None,
+    resolution: int = 250,
+) -> Axes:
+    """Shade the plane by the class ``predict`` gives each point, and scatter ``X`` on top.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    predict : callable
+        Maps an ``(m, 2)`` array of points to ``m`` integer classes (e.g. ``net.predict``).
+    X : ndarray, shape (n, 2)
+        Points to show, coloured by their true class ``y``.
+    y : ndarray of int, shape (n,)
+    title : str, optional
+    resolution : int, optional
+        Grid points per side (default 250).
+    """
+    n_classes = int(y.max()) + 1
+    cmap = _class_cmap(n_classes)
+    pad = 0.1 * (X.max(axis=0) - X.min(axis=0))
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid_class = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(gx, gy, grid_class, levels=levels, cmap=cmap, alpha=0.3)
+    ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=y,
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=n_classes - 0.5,
+        s=12,
+        edgecolors="k",
+        linewidths=0.3,
+    )
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_history(
+    ax: Axes,
+    histories: Mapping[str, History],
+    metric: str = "loss",
+    validation: bool = False,
+    log_scale: bool = False,
+) -> Axes:
+    """Draw one curve per trained model: ``metric`` (``"loss"`` or ``"accuracy"``) per epoch.
+
+    With ``validation=True`` the validation curve of each model is drawn dashed in the same
+    colour. Epoch 0 is the untrained model.
+    """
+    for i, (name, h) in enumerate(histories.items()):
+        values = getattr(h, metric)
+        ax.plot(
+            np.arange(len(values)),
+            values,
+            color=_TAB10[i],
+            label=f"{name} (training)" if validation else name,
+        )
+        if validation:
+            ax.plot(
+                np.arange(len(values)),
+                getattr(h, "val_" + metric),
+                color=_TAB10[i],
+                linestyle="--",
+                label=f"{name} (held out)",
+            )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean cross-entropy (nats)" if metric == "loss" else "accuracy")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def show_images(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    n_cols: int = 10,
+    titles: Sequence[str] | None = None,
+    size: float = 1.1,
+) -> Figure:
+    """Show a batch of small grey images in a grid, each titled with its label (or ``titles``)."""
+    n = len(images)
+    n_rows = int(np.ceil(n / n_cols))
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(size * n_cols, size * n_rows * 1.15), squeeze=False
+    )
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k < n:
+            ax.imshow(images[k], cmap="gray_r", vmin=0.0, vmax=1.0)
+            ax.set_title(titles[k] if titles is not None else str(int(labels[k])), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_bars(
+    ax: Axes,
+    probs: np.ndarray,
+    names: Sequence[str] | None = None,
+    title: str | None = None,
+    highlight: int | None = None,
+) -> Axes:
+    """Bar chart of one probability vector, each bar labelled with its value."""
+    probs = np.asarray(probs, dtype=np.float64)
+    x = np.arange(len(probs))
+    colors = ["tab:blue"] * len(probs)
+    if highlight is not None:
+        colors[highlight] = "tab:orange"
+    bars = ax.bar(x, probs, color=colors)
+    ax.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=8, padding=1)
+    ax.set_xticks(x, names if names is not None else [str(k) for k in x])
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel("probability")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_reliability(ax: Axes, bins: ReliabilityBins, title: str | None = None) -> Axes:
+    """Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration.
+
+    Blue bars show each non-empty bin's accuracy, a short black line its mean confidence, and
+    the hatched red box the gap between them: above the bar when the model is over-confident
+    in that bin, inside it when under-confident.
+    """
+    edges = bins.edges
+    used = bins.count > 0
+    left = edges[:-1][used]
+    width = np.diff(edges)[used]
+    acc, conf = bins.accuracy[used], bins.confidence[used]
+    ax.bar(
+        left,
+        acc,
+        width=width,
+        align="edge",
+        color="tab:blue",
+        alpha=0.8,
+        edgecolor="k",
+        linewidth=0.5,
+        label="accuracy in bin",
+    )
+    ax.bar(
+        left,
+        np.abs(conf - acc),
+        bottom=np.minimum(acc, conf),
+        width=width,
+        align="edge",
+        facecolor="none",
+        edgecolor="tab:red",
+        hatch="///",
+        linewidth=0.8,
+        label="gap to mean confidence",
+    )
+    ax.hlines(conf, left, left + width, color="k", linewidth=2, label="mean confidence in bin")
+    ax.plot([0, 1], [0, 1], color="gray", linestyle="--", linewidth=1, label="perfect calibration")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (largest probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
