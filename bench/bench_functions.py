@@ -26,6 +26,7 @@ import numpy as np
 import scipy.special as sp
 
 import course_lib as cl
+from course_lib import _kernels as K
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests._mp import max_ulps, mp_log_softmax, mp_logsumexp, mp_softmax  # noqa: E402
@@ -166,6 +167,47 @@ def _reference(kind: str, row: np.ndarray, label: int) -> list:
     return [-mp_log_softmax(row)[label]]
 
 
+def _worst_softmax_ulps(z: np.ndarray) -> float:
+    return max(max_ulps(r, mp_softmax(row)) for r, row in zip(cl.softmax(z), z, strict=True))
+
+
+def tradeoff(quick: bool) -> None:
+    """What the accuracy costs: the same blocked kernel with TwoSum and the exact split off."""
+    shape = (512, 1000) if quick else (4096, 1000)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape) * 3
+    plan = K.compute_plan
+
+    def fast() -> np.ndarray:
+        K.compute_plan = lambda dtype: (np.dtype(dtype), False)
+        try:
+            return cl.softmax(x)
+        finally:
+            K.compute_plan = plan
+
+    budget = 0.3 if quick else 1.5
+    r_acc = _time_pair(lambda: cl.softmax(x), lambda: sp.softmax(x, axis=-1), budget)
+    r_fast = _time_pair(fast, lambda: sp.softmax(x, axis=-1), budget)
+    k = K.PARALLEL_MIN_BLOCKS
+    K.PARALLEL_MIN_BLOCKS = 10**9
+    try:
+        r_one = _time_pair(lambda: cl.softmax(x), lambda: sp.softmax(x, axis=-1), budget)
+    finally:
+        K.PARALLEL_MIN_BLOCKS = k
+    z = rng.standard_normal((6, 200)) * (700 / 3)
+    K.compute_plan = lambda dtype: (np.dtype(dtype), False)
+    try:
+        fast_err = _worst_softmax_ulps(z)
+    finally:
+        K.compute_plan = plan
+    acc_err = _worst_softmax_ulps(z)
+    print(f"trade-off, softmax float64 {shape} (speed vs scipy; max ulp at s=700):")
+    print(f"  accurate (TwoSum + exact split), 2 threads: {r_acc:5.2f}x   {acc_err:8.2f} ulp")
+    print(f"  accurate, 1 thread:                         {r_one:5.2f}x")
+    print(f"  same blocks, no corrections, 2 threads:     {r_fast:5.2f}x   {fast_err:8.2f} ulp")
+    print()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes, few repeats")
@@ -176,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != "speed":
         accuracy(args.quick)
     if args.only != "accuracy":
+        tradeoff(args.quick)
         speed_and_memory(args.quick)
     return 0
 
