@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 JOBS   ?= 2
-NOTEBOOK_DIRS := notebooks solutions exercises
+NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 
 .PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade clean
 
