@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 JOBS   ?= 2
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
+# Jupyter refuses to run as root without this flag; machines here often run as root.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade clean
 
@@ -29,7 +31,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(AS_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 lint: venv
 	$(BIN)/ruff check .
