@@ -1,4 +1,5 @@
-"""Figures for lessons 05-07: training curves, decision regions, digit images, reliability.
+"""The course's figures: the widgets' bars and thresholds (lessons 03-04), the smooth maximum,
+training curves, decision regions, digit images and reliability diagrams (lessons 05-07).
 
 Every function draws on a matplotlib ``Axes`` it is given (or returns a new ``Figure``),
 labels its axes, and returns what it drew on, so that a notebook cell stays one or two lines.
@@ -211,4 +212,83 @@ def plot_reliability(ax: Axes, bins: ReliabilityBins, title: str | None = None) 
     ax.legend(loc="upper left", fontsize=8)
     if title:
         ax.set_title(title)
+    return ax
+
+
+# --- lessons 03 and 04: the widgets' figures, and the smooth maximum ------------------------
+
+
+def temperature_bars(logits: np.ndarray, temperature: float, ax: Axes | None = None) -> Axes:
+    """Bars of ``softmax(logits / T)`` next to the hardmax, for the temperature widget.
+
+    >>> ax = temperature_bars(np.array([1.0, 3.0, 2.0]), 0.5)
+    >>> [float(v) for v in ax.get_ylim()]
+    [0.0, 1.05]
+    >>> plt.close("all")
+    """
+    from course_lib.functions import hardmax, softmax
+
+    z = np.asarray(logits, dtype=np.float64)
+    p = softmax(z, temperature=temperature)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 2.8))
+    k = np.arange(len(z))
+    ax.bar(k, p, color="tab:blue", label=f"softmax, T = {temperature:.2f}")
+    ax.scatter(k, hardmax(z), marker="_", s=600, color="tab:red", label="hardmax (T → 0)")
+    ax.axhline(1 / len(z), color="gray", ls="--", lw=1, label="uniform (T → ∞)")
+    ax.set_xticks(k, [f"{v:g}" for v in z])
+    ax.set_xlabel("logit of each class")
+    ax.set_ylabel("probability")
+    ax.set_ylim(0.0, 1.05)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def overflow_figure(magnitude: float, dtype: str, ax: Axes | None = None) -> Axes:
+    """Where ``exp`` overflows in each dtype, and where the demo's largest logit sits.
+
+    >>> ax = overflow_figure(20, "float16")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['float16', 'float32', 'float64']
+    >>> plt.close("all")
+    """
+    from course_lib.widgets import DTYPES, overflow_threshold
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 2.4))
+    for i, name in enumerate(DTYPES):
+        t = overflow_threshold(name)
+        ax.barh(i, t, color="tab:green", alpha=0.35 if name != dtype else 0.8)
+        ax.text(t * 1.08, i, f"exp overflows past {t:.2f}", va="center", fontsize=8)
+    ax.axvline(magnitude, color="tab:red", lw=2, label=f"largest logit = {magnitude:.3g}")
+    ax.set_xscale("log")
+    ax.set_xlim(1, 2e5)
+    ax.set_yticks(range(len(DTYPES)), list(DTYPES))
+    ax.set_xlabel("logit (log scale)")
+    ax.set_title(f"naive softmax in {dtype}: safe while the red line is left of its bar")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def smooth_max_figure(ax: Axes | None = None) -> Axes:
+    """``max(0, x)``, ``logsumexp([0, x])`` and ``max + log 2`` as ``x`` varies.
+
+    >>> ax = smooth_max_figure()
+    >>> len(ax.get_lines())
+    3
+    >>> plt.close("all")
+    """
+    from course_lib.functions import logsumexp
+
+    x = np.linspace(-6, 6, 241)
+    pairs = np.stack([np.zeros_like(x), x], axis=-1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.2))
+    ax.plot(x, pairs.max(axis=-1), label="max(0, x)", color="black")
+    ax.plot(x, logsumexp(pairs), label="logsumexp([0, x])", color="tab:blue")
+    ax.plot(x, pairs.max(axis=-1) + np.log(2), ls="--", color="gray", label="max + log 2")
+    ax.set_xlabel("x")
+    ax.set_ylabel("value")
+    ax.set_title("logsumexp: a smooth maximum, never more than log n above it")
+    ax.legend(fontsize=8)
     return ax

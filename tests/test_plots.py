@@ -1,4 +1,4 @@
-"""Smoke tests for course_lib.figures: each figure draws what it claims, with labels."""
+"""Smoke tests for course_lib.plots: each figure draws what it claims, with labels."""
 
 import matplotlib
 
@@ -10,14 +10,14 @@ import pytest  # noqa: E402
 
 from course_lib.calibration import reliability_bins  # noqa: E402
 from course_lib.datasets import digit_templates, spiral  # noqa: E402
-from course_lib.figures import (  # noqa: E402
+from course_lib.nn import History  # noqa: E402
+from course_lib.plots import (  # noqa: E402
     plot_bars,
     plot_decision_regions,
     plot_history,
     plot_reliability,
     show_images,
 )
-from course_lib.nn import History  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

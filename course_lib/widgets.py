@@ -1,0 +1,168 @@
+"""The lessons' two widgets: their callbacks are plain functions, tested without a browser.
+
+``temperature_report`` and ``overflow_report`` compute and format what the widgets show;
+``temperature_widget`` and ``overflow_widget`` only wire them to ipywidgets controls. The
+text format is a contract: a browser test reads these lines back from the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from course_lib.functions import naive_softmax, softmax
+
+DTYPES = ("float16", "float32", "float64")
+#: The shape of the overflow demo's logits: the largest is ``magnitude``.
+OVERFLOW_PATTERN = (1.0, 0.5, -1.0)
+
+
+def parse_logits(text: str) -> np.ndarray:
+    """Read comma- or space-separated numbers, with a message a learner can act on.
+
+    >>> parse_logits("1, 3, 2")
+    array([1., 3., 2.])
+    """
+    parts = [p for p in text.replace(",", " ").split() if p]
+    if not parts:
+        raise ValueError("type at least one number, for example 1, 3, 2")
+    try:
+        return np.array([float(p) for p in parts])
+    except ValueError:
+        raise ValueError(f"could not read {text!r} as numbers; use commas: 1, 3, 2") from None
+
+
+def _fmt(values: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{v:.3f}" if np.isfinite(v) else str(v) for v in values) + "]"
+
+
+def entropy(p: np.ndarray) -> float:
+    """Shannon entropy in nats, with ``0 log 0 = 0``.
+
+    >>> round(entropy(np.array([0.5, 0.5])), 6)
+    0.693147
+    """
+    p = np.asarray(p, dtype=np.float64)
+    nz = p[p > 0]
+    return float(-(nz * np.log(nz)).sum())
+
+
+def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float) -> str:
+    """What the temperature widget prints: T, the probabilities and their entropy.
+
+    Examples
+    --------
+    >>> print(temperature_report([1, 3, 2], 1.0))
+    T = 1.000
+    p = [0.090, 0.665, 0.245]
+    entropy = 0.832 nats (uniform would be 1.099)
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    p = softmax(z, temperature=temperature)
+    return "\n".join(
+        [
+            f"T = {temperature:.3f}",
+            f"p = {_fmt(p)}",
+            f"entropy = {entropy(p):.3f} nats (uniform would be {np.log(len(z)):.3f})",
+        ]
+    )
+
+
+def overflow_threshold(dtype: str) -> float:
+    """The largest ``x`` whose ``exp(x)`` is finite in ``dtype``: ``log(finfo(dtype).max)``.
+
+    >>> [round(overflow_threshold(d), 2) for d in DTYPES]
+    [11.09, 88.72, 709.78]
+    """
+    return float(np.log(np.float64(np.finfo(dtype).max)))
+
+
+def overflow_logits(magnitude: float, dtype: str) -> np.ndarray:
+    """The demo's logits ``magnitude * [1, 0.5, -1]`` in ``dtype``."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return (magnitude * np.array(OVERFLOW_PATTERN)).astype(dtype)
+
+
+def overflow_report(magnitude: float, dtype: str) -> str:
+    """What the overflow widget prints: naive and stable softmax of the same logits.
+
+    Examples
+    --------
+    >>> print(overflow_report(20, "float16"))
+    dtype = float16, overflow threshold = 11.090, largest logit = 20.000
+    naive  = [nan, 0.000, 0.000]  <- overflow!
+    stable = [1.000, 0.000, 0.000]  sum = 1.000
+    """
+    x = overflow_logits(magnitude, dtype)
+    naive, stable = naive_softmax(x), softmax(x)
+    flag = "" if np.isfinite(naive).all() else "  <- overflow!"
+    total = float(stable.astype(np.float64).sum())
+    return "\n".join(
+        [
+            f"dtype = {dtype}, overflow threshold = {overflow_threshold(dtype):.3f}, "
+            f"largest logit = {float(x.max()):.3f}",
+            f"naive  = {_fmt(naive.astype(np.float64))}{flag}",
+            f"stable = {_fmt(stable.astype(np.float64))}  sum = {total:.3f}",
+        ]
+    )
+
+
+def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pragma: no cover
+    """A log-scale slider for T (0.05 to 20), editable logits, bars and the entropy readout."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    from course_lib.plots import temperature_bars
+
+    slider = w.FloatLogSlider(
+        value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.01,
+        description="T", continuous_update=False, readout_format=".3f",
+    )
+    text = w.Text(value=logits, description="logits", continuous_update=False)
+    out = w.Output()
+
+    def show(_change: object = None) -> None:
+        out.clear_output(wait=True)
+        with out:
+            try:
+                z = parse_logits(text.value)
+            except ValueError as exc:
+                print(exc)
+                return
+            print(temperature_report(z, slider.value))
+            temperature_bars(z, slider.value)
+            plt.show()
+
+    slider.observe(show, "value")
+    text.observe(show, "value")
+    show()
+    return w.VBox([w.HBox([slider, text]), out])
+
+
+def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma: no cover
+    """A log-scale magnitude slider (1 to 1e4) and a dtype menu: naive vs stable softmax."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    from course_lib.plots import overflow_figure
+
+    slider = w.FloatLogSlider(
+        value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",
+        continuous_update=False, readout_format=".1f",
+    )
+    menu = w.Dropdown(options=list(DTYPES), value=dtype, description="dtype")
+    out = w.Output()
+
+    def show(_change: object = None) -> None:
+        out.clear_output(wait=True)
+        with out:
+            print(overflow_report(slider.value, menu.value))
+            overflow_figure(slider.value, menu.value)
+            plt.show()
+
+    slider.observe(show, "value")
+    menu.observe(show, "value")
+    show()
+    return w.VBox([w.HBox([slider, menu]), out])

@@ -1,0 +1,93 @@
+"""The widget callbacks, as plain functions, against independent numbers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import scipy.special as sp
+import scipy.stats
+
+from course_lib.widgets import (
+    DTYPES,
+    entropy,
+    overflow_logits,
+    overflow_report,
+    overflow_threshold,
+    parse_logits,
+    temperature_report,
+)
+
+
+def _p(report: str) -> np.ndarray:
+    line = next(x for x in report.splitlines() if x.startswith("p = "))
+    return np.array([float(v) for v in re.findall(r"[-\d.]+|nan|inf", line[4:])])
+
+
+def _entropy(report: str) -> float:
+    return float(re.search(r"entropy = ([\d.]+) nats", report).group(1))
+
+
+@pytest.mark.parametrize("t", [0.05, 0.3, 1.0, 4.0, 20.0])
+def test_temperature_report_matches_scipy(t) -> None:
+    z = [1.0, 3.0, 2.0]
+    report = temperature_report(z, t)
+    ref = sp.softmax(np.array(z) / t)
+    assert report.splitlines()[0] == f"T = {t:.3f}"
+    np.testing.assert_allclose(_p(report), ref, atol=5e-4)
+    assert _entropy(report) == pytest.approx(scipy.stats.entropy(ref), abs=5e-4)
+    assert f"uniform would be {np.log(3):.3f}" in report
+
+
+def test_temperature_limits() -> None:
+    z = [1.0, 3.0, 2.0]
+    cold, hot = _p(temperature_report(z, 0.05)), _p(temperature_report(z, 20.0))
+    np.testing.assert_allclose(cold, [0.0, 1.0, 0.0], atol=1e-3)  # hardmax
+    np.testing.assert_allclose(hot, [1 / 3] * 3, atol=0.02)  # nearly uniform
+    assert _entropy(temperature_report(z, 20.0)) > _entropy(temperature_report(z, 1.0))
+    assert _entropy(temperature_report(z, 0.05)) < 0.01
+
+
+def test_entropy_and_parse() -> None:
+    assert entropy(np.array([1.0, 0.0, 0.0])) == 0.0
+    assert entropy(np.full(4, 0.25)) == pytest.approx(np.log(4))
+    np.testing.assert_array_equal(parse_logits("1,3 2"), [1.0, 3.0, 2.0])
+    with pytest.raises(ValueError, match="use commas"):
+        parse_logits("1, three")
+    with pytest.raises(ValueError, match="at least one number"):
+        parse_logits(" , ")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_thresholds_are_log_of_finfo_max(dtype) -> None:
+    expected = {"float16": 11.09, "float32": 88.72, "float64": 709.78}[dtype]
+    assert overflow_threshold(dtype) == pytest.approx(np.log(float(np.finfo(dtype).max)))
+    assert overflow_threshold(dtype) == pytest.approx(expected, abs=0.005)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("magnitude", [1.0, 10.0, 50.0, 200.0, 1000.0, 10_000.0])
+def test_overflow_report_flags_exactly_the_overflow(dtype, magnitude) -> None:
+    report = overflow_report(magnitude, dtype)
+    head, naive, stable = report.splitlines()
+    overflows = magnitude > overflow_threshold(dtype) or not np.isfinite(
+        np.float64(np.asarray(magnitude, dtype=dtype))
+    )
+    assert ("<- overflow!" in naive) == overflows
+    assert ("nan" in naive or "inf" in naive) == overflows
+    assert stable.endswith("sum = 1.000")
+    values = np.array([float(v) for v in re.findall(r"\d+\.\d+", stable.split("sum")[0])])
+    ref = sp.softmax(overflow_logits(magnitude, dtype).astype(np.float64))
+    np.testing.assert_allclose(values, ref, atol=5e-4 + 2e-3 * (dtype == "float16"))
+    assert f"dtype = {dtype}" in head
+
+
+def test_overflow_report_contract_example() -> None:
+    assert overflow_report(20, "float16").splitlines() == [
+        "dtype = float16, overflow threshold = 11.090, largest logit = 20.000",
+        "naive  = [nan, 0.000, 0.000]  <- overflow!",
+        "stable = [1.000, 0.000, 0.000]  sum = 1.000",
+    ]
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        overflow_report(1.0, "int8")
