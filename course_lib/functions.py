@@ -529,7 +529,7 @@ def one_hot(labels: ArrayLike, num_classes: int | None = None) -> np.ndarray:
         if bad.any():
             pos = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(
-                f"label {lab[pos]!r} at position {pos} is not a whole number: "
+                f"label {_num(lab[pos])} at position {pos} is not a whole number: "
                 "class labels are integers 0, 1, 2, ..."
             )
     if num_classes is not None:
@@ -557,6 +557,6 @@ def one_hot(labels: ArrayLike, num_classes: int | None = None) -> np.ndarray:
 
 
 def _num(v: Any) -> str:
-    """Show a label as the learner wrote it: 5 for 5 or 5.0."""
+    """Show a label as the learner wrote it: 5 for 5 or 5.0, 0.5 for 0.5."""
     f = float(v)
     return str(int(f)) if f.is_integer() else repr(f)

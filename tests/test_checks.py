@@ -1,0 +1,377 @@
+"""Every catalogued mistake is recognised, with its hint; correct answers pass; stubs and
+hard-coded answers fail. The wrong implementations are written out here, the way learners
+really write them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib import cross_entropy, cross_entropy_grad, log_softmax, logsumexp, softmax
+from course_lib.checks import check
+from course_lib.exercises import EXERCISES
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+# --- correct answers, written the way the solutions do ---------------------------------
+
+
+def good_max(x, axis=-1):
+    return np.max(np.asarray(x), axis=axis)
+
+
+def good_argmax(x, axis=-1):
+    return np.argmax(np.asarray(x), axis=axis)
+
+
+def good_one_hot(labels, num_classes):
+    return np.eye(num_classes)[np.asarray(labels)]
+
+
+def good_softmax(x, axis=-1):
+    x = np.asarray(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def good_lse(x, axis=-1, keepdims=False):
+    x = np.asarray(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def good_ce(logits, targets):
+    logp = logits - good_lse(logits, axis=-1, keepdims=True)
+    return -np.mean(logp[np.arange(len(targets)), targets])
+
+
+def good_ce_grad(logits, targets):
+    g = good_softmax(logits)
+    g[np.arange(len(targets)), targets] -= 1
+    return g / len(targets)
+
+
+GOOD = {
+    "max": good_max, "argmax": good_argmax, "one_hot": good_one_hot, "softmax": good_softmax,
+    "softmax_axis": good_softmax, "stable_softmax": good_softmax, "logsumexp": good_lse,
+    "cross_entropy": good_ce, "cross_entropy_grad": good_ce_grad,
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_correct_answers_pass(exercise_id, seed, capsys) -> None:
+    result = check(exercise_id, GOOD[exercise_id], seed=seed)
+    assert result.passed, result.message
+    assert result.score == 1.0
+    out = capsys.readouterr().out
+    assert "visible cases passed; grading adds hidden ones" in out
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_correct_answers_pass_hidden_cases(exercise_id) -> None:
+    from course_lib.attempt import run_case
+    from course_lib.exercises import assess
+
+    ex = EXERCISES[exercise_id]
+    rng = np.random.default_rng(5)
+    cases = ex.cases(rng, hidden=False) + ex.cases(rng, hidden=True)
+    res = assess(exercise_id, cases, [run_case(GOOD[exercise_id], c.args, c.kwargs) for c in cases])
+    assert res.passed, res.message
+    assert "hidden ones included" in res.message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_stub_says_not_implemented(exercise_id) -> None:
+    result = check(exercise_id, stub, quiet=True)
+    assert not result.passed and result.score == 0
+    assert "not implemented yet" in result.message
+    assert "Traceback" not in result.message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_hard_coded_answer_fails(exercise_id) -> None:
+    ex = EXERCISES[exercise_id]
+    first = ex.cases(np.random.default_rng(0), hidden=False)[0]
+    frozen = np.asarray(ex.reference(*first.args, **first.kwargs))  # right for ONE input
+
+    def hard_coded(*args, **kwargs):
+        return frozen.copy()
+
+    result = check(exercise_id, hard_coded, seed=1, quiet=True)
+    assert not result.passed
+    assert result.score < 1
+
+
+def test_messages_are_the_same_on_every_run() -> None:
+    def whole_batch(x, axis=-1):
+        e = np.exp(np.asarray(x) - np.max(x))
+        return e / e.sum()
+
+    messages = {check("softmax", whole_batch, quiet=True).message for _ in range(5)}
+    assert len(messages) == 1
+
+
+# --- each mistake, and its hint -----------------------------------------------------------
+
+
+def _as(x):
+    return np.asarray(x, dtype=float)
+
+
+def whole_batch_sum(x, axis=-1):
+    e = np.exp(_as(x) - np.max(x))
+    return e / e.sum()
+
+
+def wrong_axis(x, axis=-1):
+    e = np.exp(_as(x) - np.max(x, axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def missing_keepdims(x, axis=-1):
+    x = _as(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis)
+
+
+def no_max_shift(x, axis=-1):
+    e = np.exp(_as(x))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def global_max_shift(x, axis=-1):
+    e = np.exp(_as(x) - np.max(x))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def mutates(x, axis=-1):
+    x -= np.max(x, axis=axis, keepdims=True)  # writes into the caller's array
+    np.exp(x, out=x)
+    x /= x.sum(axis=axis, keepdims=True)
+    return x
+
+
+def mutates_safe(x, axis=-1):  # mutates arrays; lists are copied by np.asarray
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return mutates(x, axis)
+    return good_softmax(x, axis)
+
+
+def returns_log(x, axis=-1):
+    return log_softmax(x, axis=axis)
+
+
+def returns_hardmax(x, axis=-1):
+    x = _as(x)
+    return (x == np.max(x, axis=axis, keepdims=True)).astype(float)
+
+
+def forgot_exp(x, axis=-1):
+    x = _as(x)
+    return x / x.sum(axis=axis, keepdims=True)
+
+
+def sigmoid_each(x, axis=-1):
+    return 1 / (1 + np.exp(-_as(x)))
+
+
+def ignores_axis(x, axis=-1):
+    return good_softmax(x, axis=-1)
+
+
+SOFTMAX_CASES = [
+    ("softmax", whole_batch_sum, "whole-batch sum"),
+    ("softmax", wrong_axis, "wrong axis"),
+    ("softmax", mutates_safe, "input mutated"),
+    ("softmax", returns_log, "log-probabilities returned"),
+    ("softmax", returns_hardmax, "hardmax returned"),
+    ("softmax", forgot_exp, "exp forgotten"),
+    ("softmax", sigmoid_each, "sigmoid per element"),
+    ("softmax_axis", ignores_axis, "axis ignored"),
+    ("softmax_axis", whole_batch_sum, "whole-batch sum"),
+    ("stable_softmax", no_max_shift, "no max shift (overflow)"),
+    ("stable_softmax", global_max_shift, "shift by the global max of the batch"),
+    ("stable_softmax", whole_batch_sum, "whole-batch sum"),
+]
+
+
+@pytest.mark.parametrize("exercise_id,fn,mistake", SOFTMAX_CASES,
+                         ids=[f"{e}-{m}" for e, _, m in SOFTMAX_CASES])
+def test_softmax_family_mistakes(exercise_id, fn, mistake) -> None:
+    for seed in range(3):
+        result = check(exercise_id, fn, seed=seed, quiet=True)
+        assert not result.passed
+        assert f"It looks like: {mistake}." in result.message, result.message
+    hint = next(m.hint for m in EXERCISES[exercise_id].mistakes if m.name == mistake)
+    assert hint in result.message
+
+
+def test_missing_keepdims_is_reported_as_a_shape_or_error() -> None:
+    result = check("softmax", missing_keepdims, seed=0, quiet=True)
+    assert not result.passed
+    assert "raised an error" in result.message or "shape" in result.message
+
+
+def max_whole(x, axis=-1):
+    return np.max(x)
+
+
+def max_keepdims(x, axis=-1):
+    return np.max(x, axis=axis, keepdims=True)
+
+
+def max_argmax(x, axis=-1):
+    return np.argmax(x, axis=axis)
+
+
+def argmax_flat(x, axis=-1):
+    return np.argmax(x)
+
+
+def argmax_values(x, axis=-1):
+    return np.max(x, axis=axis)
+
+
+def argmax_last_tie(x, axis=-1):
+    x = np.asarray(x)
+    return x.shape[axis] - 1 - np.argmax(np.flip(x, axis=axis), axis=axis)
+
+
+def one_hot_ignores_k(labels, num_classes):
+    labels = np.asarray(labels)
+    return np.eye(labels.max() + 1)[labels]
+
+
+def one_hot_transposed(labels, num_classes):
+    return np.eye(num_classes)[np.asarray(labels)].T
+
+
+def one_hot_ints(labels, num_classes):
+    return np.eye(num_classes, dtype=int)[np.asarray(labels)]
+
+
+def lse_no_shift(x, axis=-1, keepdims=False):
+    return np.log(np.exp(_as(x)).sum(axis=axis, keepdims=keepdims))
+
+
+def lse_forgot_m(x, axis=-1, keepdims=False):
+    x = _as(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.log(np.exp(x - m).sum(axis=axis, keepdims=keepdims))
+
+
+def lse_ignores_keepdims(x, axis=-1, keepdims=False):
+    return good_lse(x, axis=axis, keepdims=not keepdims)
+
+
+def ce_log_softmax_naive(logits, targets):
+    p = softmax(logits)
+    return -np.mean(np.log(p[np.arange(len(targets)), targets]))
+
+
+def ce_sum(logits, targets):
+    return good_ce(logits, targets) * len(targets)
+
+
+def ce_per_sample(logits, targets):
+    return cross_entropy(logits, targets, reduction="none")
+
+
+def ce_sign(logits, targets):
+    return -good_ce(logits, targets)
+
+
+def grad_no_mean(logits, targets):
+    return good_ce_grad(logits, targets) * len(targets)
+
+
+def grad_sign(logits, targets):
+    return -good_ce_grad(logits, targets)
+
+
+def grad_no_onehot(logits, targets):
+    return good_softmax(logits) / len(targets)
+
+
+OTHER_CASES = [
+    ("max", max_whole, "whole-array maximum"),
+    ("max", max_keepdims, "missing axis removal (keepdims)"),
+    ("max", max_argmax, "argmax returned"),
+    ("argmax", argmax_flat, "flat index"),
+    ("argmax", argmax_values, "max returned"),
+    ("one_hot", one_hot_ignores_k, "num_classes ignored"),
+    ("one_hot", one_hot_transposed, "transposed"),
+    ("one_hot", one_hot_ints, "wrong dtype"),
+    ("logsumexp", lse_no_shift, "no max shift (overflow)"),
+    ("logsumexp", lse_forgot_m, "max not added back"),
+    ("logsumexp", lse_ignores_keepdims, "keepdims ignored"),
+    ("cross_entropy", ce_log_softmax_naive, "log of softmax"),
+    ("cross_entropy", ce_sum, "sum instead of mean"),
+    ("cross_entropy", ce_per_sample, "per-sample losses returned"),
+    ("cross_entropy", ce_sign, "sign flipped"),
+    ("cross_entropy_grad", grad_no_mean, "batch size forgotten"),
+    ("cross_entropy_grad", grad_sign, "sign flipped"),
+    ("cross_entropy_grad", grad_no_onehot, "one-hot not subtracted"),
+]
+
+
+@pytest.mark.parametrize("exercise_id,fn,mistake", OTHER_CASES,
+                         ids=[f"{e}-{m}" for e, _, m in OTHER_CASES])
+def test_other_mistakes(exercise_id, fn, mistake) -> None:
+    for seed in range(3):
+        result = check(exercise_id, fn, seed=seed, quiet=True)
+        assert not result.passed
+        assert f"It looks like: {mistake}." in result.message, result.message
+
+
+def test_ties_go_to_the_first_is_checked_by_the_grader() -> None:
+    from course_lib.attempt import run_case
+    from course_lib.exercises import assess
+
+    ex = EXERCISES["argmax"]
+    cases = ex.cases(np.random.default_rng(3), hidden=True)
+    res = assess("argmax", cases, [run_case(argmax_last_tie, c.args, c.kwargs) for c in cases])
+    assert not res.passed
+    assert "ties go to the last" in res.message
+
+
+def test_mutation_of_lists_is_harmless_and_arrays_are_caught() -> None:
+    result = check("max", lambda x, axis=-1: np.sort(x, axis=axis).take(-1, axis=axis),
+                   seed=0, quiet=True)
+    assert result.passed
+
+    def sorts_in_place(x, axis=-1):
+        x.sort(axis=axis)
+        return np.take(x, -1, axis=axis)
+
+    result = check("max", sorts_in_place, seed=0, quiet=True)
+    assert not result.passed and "input mutated" in result.message
+
+
+def test_errors_are_reported_in_words() -> None:
+    def broken(x, axis=-1):
+        return x.nonexistent
+
+    result = check("softmax", broken, seed=0, quiet=True)
+    assert "raised an error: AttributeError" in result.message
+
+
+def test_unknown_exercise_and_not_a_function() -> None:
+    with pytest.raises(ValueError, match="unknown exercise"):
+        check("sofmax", good_softmax)
+    with pytest.raises(TypeError, match="no parentheses"):
+        check("softmax", good_softmax([1.0, 2.0]))
+
+
+def test_references_are_course_lib() -> None:
+    rng = np.random.default_rng(0)
+    z, t = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
+    assert EXERCISES["cross_entropy"].reference(z, t) == cross_entropy(z, t)
+    np.testing.assert_array_equal(EXERCISES["cross_entropy_grad"].reference(z, t),
+                                  cross_entropy_grad(z, t))
+    np.testing.assert_array_equal(EXERCISES["logsumexp"].reference(z), logsumexp(z))
