@@ -1,0 +1,142 @@
+"""Generate ``exercises/`` from ``solutions/``: ``python -m course_lib.build_exercises``.
+
+In every cell tagged ``answer:<id>``, the lines between ``# BEGIN SOLUTION`` and
+``# END SOLUTION`` become ``# YOUR CODE HERE`` and ``raise NotImplementedError``, keeping
+the ``def`` line and docstring. A banner cell says the notebook is generated. The result is
+executed top to bottom (the check cells then say "not implemented yet") and written with
+its outputs, normalised so that two builds are byte-identical.
+
+``--check`` builds into a temporary folder and exits 1, naming the stale files, when the
+committed ``exercises/`` differs from a fresh build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+BANNER = "<!--GENERATED-->"
+STUB = 'raise NotImplementedError("replace this line with your code")'
+
+
+def strip_solution(source: str) -> str:
+    """Replace every marked solution block with a stub, keeping its indentation.
+
+    >>> cell = "def f(x):\\n    # BEGIN SOLUTION\\n    return x\\n    # END SOLUTION"
+    >>> print(strip_solution(cell))
+    def f(x):
+        # YOUR CODE HERE
+        raise NotImplementedError("replace this line with your code")
+    """
+    out, inside = [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError("nested # BEGIN SOLUTION")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}{STUB}"]
+        elif stripped == END:
+            if not inside:
+                raise ValueError("# END SOLUTION without # BEGIN SOLUTION")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError("# BEGIN SOLUTION without # END SOLUTION")
+    return "\n".join(out)
+
+
+def answer_ids(cell: nbformat.NotebookNode) -> list[str]:
+    return [t.split(":", 1)[1] for t in cell.get("metadata", {}).get("tags", [])
+            if t.startswith("answer:")]
+
+
+def make_exercise(solution: Path) -> nbformat.NotebookNode:
+    """The exercise version of one solution notebook, not yet executed."""
+    nb = nbformat.read(solution, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            if answer_ids(cell):
+                cell.source = strip_solution(cell.source)
+            elif BEGIN in cell.source:
+                raise ValueError(f"{solution.name}: solution markers outside an answer cell")
+    banner = nbformat.v4.new_markdown_cell(
+        f"{BANNER}\n*Generated from `solutions/{solution.name}` by `make exercises`; "
+        "edit the solution notebook, not this one.*"
+    )
+    banner.id = "generated-banner"
+    nb.cells = [c for c in nb.cells if BANNER not in c.source]
+    nb.cells.insert(1, banner)
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("execution", None)
+
+
+def build(src: Path, dst: Path, run: bool = True) -> list[Path]:
+    """Write ``dst/exNN_*.ipynb`` for every solution notebook in ``src``."""
+    dst.mkdir(parents=True, exist_ok=True)
+    written = []
+    for solution in sorted(src.glob("ex*.ipynb")):
+        nb = make_exercise(solution)
+        if run:
+            execute(nb, dst)
+        target = dst / solution.name
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def stale(src: Path, committed: Path) -> list[str]:
+    """Names of exercise notebooks that differ from (or are missing in) ``committed``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = build(src, Path(tmp))
+        names = {p.name for p in fresh} | {p.name for p in committed.glob("ex*.ipynb")}
+        bad = []
+        for name in sorted(names):
+            a, b = Path(tmp) / name, committed / name
+            if not (a.exists() and b.exists()) or _norm(a) != _norm(b):
+                bad.append(name)
+        return bad
+
+
+def _norm(path: Path) -> str:
+    return re.sub(r"\r\n", "\n", path.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--solutions", type=Path, default=ROOT / "solutions")
+    parser.add_argument("--out", type=Path, default=ROOT / "exercises")
+    parser.add_argument("--check", action="store_true", help="only report stale notebooks")
+    args = parser.parse_args(argv)
+    if args.check:
+        bad = stale(args.solutions, args.out)
+        if bad:
+            print("exercises/ is stale; run `make exercises`. Differs: " + ", ".join(bad))
+            return 1
+        print("exercises/ matches solutions/")
+        return 0
+    for path in build(args.solutions, args.out):
+        print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

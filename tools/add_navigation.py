@@ -1,0 +1,54 @@
+"""Insert (or refresh) the navigation bar of every lesson in notebooks/.
+
+Each lesson gets a markdown cell ``< previous | contents | next >`` as its second cell and
+its last cell, found again on later runs by the ``<!--NAVIGATION-->`` marker, with titles
+taken from each notebook's first heading. Running it twice changes nothing.
+
+Usage: ``python tools/add_navigation.py``
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+MARKER = "<!--NAVIGATION-->"
+LESSONS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def title(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, re.M)
+            if m:
+                return m.group(1).split(":")[0].strip()
+    return path.stem
+
+
+def bar(paths: list[Path], i: int) -> str:
+    parts = []
+    if i > 0:
+        parts.append(f"[< {title(paths[i - 1])}]({paths[i - 1].name})")
+    parts.append(f"[contents]({paths[0].name}#4.-The-map)")
+    if i + 1 < len(paths):
+        parts.append(f"[{title(paths[i + 1])} >]({paths[i + 1].name})")
+    return f"{MARKER}\n" + " | ".join(parts)
+
+
+def main() -> None:
+    paths = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+    for i, path in enumerate(paths):
+        nb = nbformat.read(path, as_version=4)
+        cells = [c for c in nb.cells if MARKER not in c.get("source", "")]
+        nav = bar(paths, i)
+        top, bottom = nbformat.v4.new_markdown_cell(nav), nbformat.v4.new_markdown_cell(nav)
+        top.id, bottom.id = "navigation-top", "navigation-bottom"
+        nb.cells = cells[:1] + [top] + cells[1:] + [bottom]
+        nbformat.write(nb, path)
+
+
+if __name__ == "__main__":
+    main()
