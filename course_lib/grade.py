@@ -1,0 +1,436 @@
+"""Grade submitted exercise notebooks: ``python -m course_lib.grade SUBMISSIONS... --out DIR``.
+
+For each notebook, only the cells tagged ``answer:<id>`` run, in a separate Python process
+(:mod:`course_lib._sandbox_child`) with limits on CPU time, memory, file size and open
+files, a wall-clock timeout, a fresh scratch folder as working directory, a scrubbed
+environment, and no access to ``course_lib`` or SciPy. When the grader runs as root, the
+child also drops to the ``nobody`` user, so it cannot write anywhere the grader owns. The
+child sends back only data (JSON, never pickle). Expected values are computed and compared
+here, in the grader's own process, on the public cases and hidden ones.
+
+Outputs, written only after every child has finished, each file atomically:
+
+* ``OUT/<submission>/results.json``: Gradescope format, one test per exercise;
+* ``OUT/grades.csv``: one row per submission, one column per exercise, and ``total``.
+
+A submission that loops, eats memory, crashes, prints fake results or tampers with files
+gets a failing report of its own; every other submission is graded as usual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import os
+import pwd
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from course_lib import _sandbox_child as child
+from course_lib.attempt import Attempt
+from course_lib.exercises import EXERCISES, Case, assess
+
+PACKAGE = Path(__file__).resolve().parent
+MEMORY_BYTES = 2 * 1024**3
+FILE_BYTES = 1024**2
+OPEN_FILES = 64
+RESULT_BYTES = 64 * 1024**2
+OUTPUT_CHARS = 2000
+
+
+@dataclass
+class Graded:
+    """One submission's outcome: per exercise (score 0..1, message), and notes."""
+
+    name: str
+    source: str
+    exercises: list[str] = field(default_factory=lambda: list(EXERCISES))
+    scores: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    output: str = ""
+
+    def results_json(self) -> dict:
+        tests = []
+        for ex_id in self.exercises:
+            ex = EXERCISES[ex_id]
+            frac = self.scores.get(ex_id, 0.0)
+            tests.append({
+                "name": f"{ex_id}: {ex.title}",
+                "score": round(frac * ex.points, 4),
+                "max_score": ex.points,
+                "status": "passed" if frac == 1.0 else "failed",
+                "output": self.messages.get(ex_id, "not graded"),
+                "visibility": "visible",
+            })
+        return {"score": round(sum(t["score"] for t in tests), 4), "output": self.output,
+                "tests": tests}
+
+
+# --- reading a submission --------------------------------------------------------------
+
+
+def answer_cells(path: Path) -> list[dict]:
+    """``[{"id": ..., "source": ...}]`` for the answer cells of a notebook, in order.
+
+    Raises ``ValueError`` with a readable reason if the file is not a notebook.
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # corrupt JSON, wrong format, unreadable file
+        reason = type(exc).__name__
+        raise ValueError(f"could not read {path.name} as a notebook ({reason})") from None
+    cells = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if isinstance(tag, str) and tag.startswith("answer:"):
+                cells.append({"id": tag.split(":", 1)[1], "source": str(cell.get("source", ""))})
+    return cells
+
+
+# --- the child process ------------------------------------------------------------------
+
+
+def _limits(cpu_seconds: int, drop_to: tuple[int, int] | None):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if drop_to is not None:
+            os.setgroups([])
+            os.setgid(drop_to[1])
+            os.setuid(drop_to[0])
+
+    return apply
+
+
+_DROP: list[tuple[int, int] | None] = []
+
+
+def _nobody() -> tuple[int, int] | None:
+    """(uid, gid) of ``nobody`` when running as root and ``nobody`` can run Python here."""
+    if _DROP:
+        return _DROP[0]
+    drop = None
+    if os.geteuid() == 0:
+        try:
+            pw = pwd.getpwnam("nobody")
+            probe = subprocess.run(
+                [sys.executable, "-I", "-c", "import numpy"], cwd="/", capture_output=True,
+                preexec_fn=_limits(30, (pw.pw_uid, pw.pw_gid)), timeout=60,
+            )
+            drop = (pw.pw_uid, pw.pw_gid) if probe.returncode == 0 else None
+        except (KeyError, OSError, subprocess.SubprocessError):
+            drop = None
+    _DROP.append(drop)
+    return drop
+
+
+def run_child(cells: list[dict], jobs: list[dict], timeout: float) -> tuple[list[dict], str, str]:
+    """Run the answer cells and the cases in a sandboxed child; return (lines, stdout, note)."""
+    drop = _nobody()
+    scratch = Path(tempfile.mkdtemp(prefix="grade-"))
+    if drop is not None:
+        os.chown(scratch, *drop)
+    for name in ("attempt.py", "_sandbox_child.py"):  # readable by the child, whoever it is
+        shutil.copy(PACKAGE / name, scratch / name)
+    read_fd, write_fd = os.pipe()
+    job = {
+        "attempt_path": str(scratch / "attempt.py"),
+        "result_fd": write_fd,
+        "cells": cells,
+        "exercises": jobs,
+        "seconds_per_exercise": max(1, int(timeout / 3)),
+    }
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "HOME": str(scratch), "LANG": "C.UTF-8"}
+    out_path = scratch / "stdout.txt"
+    note = ""
+    lines: list[dict] = []
+    try:
+        with open(out_path, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", str(scratch / "_sandbox_child.py")],
+                stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, cwd=scratch,
+                env=env, pass_fds=(write_fd,), start_new_session=True,
+                preexec_fn=_limits(int(timeout) + 1, drop),
+            )
+        os.close(write_fd)
+        reader = threading.Thread(target=_read_lines, args=(read_fd, lines), daemon=True)
+        reader.start()
+        try:
+            proc.stdin.write(json.dumps(job, default=_json_default).encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            note = f"stopped after {timeout:g} s (wall-clock limit)"
+        finally:
+            _kill(proc)
+        reader.join(timeout=5)
+        if not note and proc.returncode not in (0, None):
+            note = _describe_exit(proc.returncode)
+        printed = out_path.read_bytes()[:OUTPUT_CHARS].decode("utf-8", "replace")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return lines, printed, note
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        sig = -code
+        names = {9: "killed (CPU time or memory limit)", 24: "CPU time limit",
+                 25: "file size limit", 11: "crashed (segmentation fault)"}
+        return f"the process ended by signal {sig}: {names.get(sig, 'killed')}"
+    return f"the process exited early with code {code}"
+
+
+def _read_lines(fd: int, lines: list[dict]) -> None:
+    total = 0
+    with os.fdopen(fd, "rb") as f:
+        for raw in f:
+            total += len(raw)
+            if total > RESULT_BYTES:
+                break
+            try:
+                item = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                lines.append(item)
+
+
+def _json_default(value: object) -> object:
+    return child.encode(value)
+
+
+# --- grading ------------------------------------------------------------------------------
+
+
+def make_cases(seed: int) -> dict[str, list[Case]]:
+    rng = np.random.default_rng(seed)
+    return {ex_id: ex.cases(rng, hidden=False) + ex.cases(rng, hidden=True)
+            for ex_id, ex in EXERCISES.items()}
+
+
+def _attempt(item: dict) -> Attempt:
+    output = item.get("output")
+    try:
+        decoded = child.decode(output) if output is not None else None
+        if decoded is not None:
+            decoded = np.asarray(decoded)
+            if decoded.dtype.kind not in "biuf":
+                raise TypeError
+    except Exception:  # anything malformed counts as a wrong answer
+        return Attempt(error="its result could not be read back")
+    return Attempt(output=decoded, error=item.get("error"), not_implemented=bool(
+        item.get("not_implemented")), mutated=bool(item.get("mutated")),
+        warnings=[str(w) for w in item.get("warnings", [])][:10])
+
+
+def grade_submission(path: Path, name: str, cases: dict[str, list[Case]], timeout: float,
+                     seed: int, exercises: list[str] | None = None) -> Graded:
+    g = Graded(name=name, source=path.name, exercises=list(exercises or EXERCISES))
+    try:
+        cells = answer_cells(path)
+    except ValueError as exc:
+        g.output = str(exc)
+        for ex_id in g.exercises:
+            g.messages[ex_id] = f"{ex_id}: not graded: {exc}"
+        return g
+    present = {c["id"] for c in cells}
+    jobs = [{"id": ex_id, "function_name": ex.function_name,
+             "cases": [{"args": list(c.args), "kwargs": c.kwargs} for c in cases[ex_id]]}
+            for ex_id, ex in EXERCISES.items() if ex_id in present and ex_id in g.exercises]
+    before = _package_digest()
+    lines, printed, note = run_child(cells, jobs, timeout) if jobs else ([], "", "")
+    if _package_digest() != before:
+        note = (note + "; " if note else "") + "the course package changed on disk while it ran"
+    by_id = {item.get("id"): item for item in lines if isinstance(item.get("id"), str)}
+    for ex_id in g.exercises:
+        item = by_id.get(ex_id)
+        if ex_id not in present:
+            g.messages[ex_id] = f"{ex_id}: no answer cell tagged answer:{ex_id} was found"
+        elif item is None:
+            g.messages[ex_id] = f"{ex_id}: no result came back" + (f" ({note})" if note else "")
+        elif "error" in item:
+            g.messages[ex_id] = f"{ex_id}: {str(item['error'])[:300]}"
+        else:
+            raw = item.get("attempts")
+            if not isinstance(raw, list) or len(raw) != len(cases[ex_id]):
+                g.messages[ex_id] = f"{ex_id}: an incomplete result came back"
+                continue
+            res = assess(ex_id, cases[ex_id], [_attempt(a) for a in raw])
+            g.scores[ex_id] = res.score
+            g.messages[ex_id] = res.message
+    parts = [f"graded with seed {seed}"]
+    if note:
+        parts.append(note)
+        if "changed on disk" in note:
+            g.scores.clear()
+            for ex_id in g.exercises:
+                g.messages[ex_id] = f"{ex_id}: not graded: the submission tampered with files"
+    if printed.strip():
+        parts.append("printed:\n" + printed)
+    g.output = "\n".join(parts)
+    return g
+
+
+def _package_digest() -> str:
+    h = hashlib.sha256()
+    for p in sorted(PACKAGE.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _names(paths: list[Path]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for p in paths:
+        base = p.stem
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return names
+
+
+def collect(items: Iterable[str | Path]) -> list[Path]:
+    paths: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            paths += sorted(x for x in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in x.parts)
+        else:
+            paths.append(p)
+    return paths
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def exercises_in(paths: list[Path]) -> list[str]:
+    """The exercises answered in at least one of the notebooks, in registry order (or all)."""
+    found: set[str] = set()
+    for p in paths:
+        try:
+            found |= {c["id"] for c in answer_cells(p)}
+        except ValueError:
+            continue
+    return [e for e in EXERCISES if e in found] or list(EXERCISES)
+
+
+def grade(submissions: Iterable[str | Path], out: str | Path, *, jobs: int | None = None,
+          timeout: float = 30.0, seed: int | None = None, progress: bool | None = None,
+          exercises: list[str] | None = None) -> list[Graded]:
+    """Grade every notebook in ``submissions``; write results under ``out``; return them.
+
+    ``exercises`` (default: those answered in any of the submissions) are the columns of
+    ``grades.csv`` and the tests of each ``results.json``.
+    """
+    paths = collect(submissions)
+    unknown = [e for e in exercises or [] if e not in EXERCISES]
+    if unknown:
+        raise ValueError(f"unknown exercise id(s): {', '.join(unknown)}")
+    exercises = list(exercises) if exercises else exercises_in(paths)
+    out = Path(out)
+    seed = secrets.randbits(32) if seed is None else seed
+    cases = make_cases(seed)
+    names = _names(paths)
+    jobs = jobs or os.cpu_count() or 1
+    show = sys.stderr.isatty() if progress is None else progress
+    done = 0
+    lock = threading.Lock()
+
+    def one(i: int) -> Graded:
+        nonlocal done
+        try:
+            result = grade_submission(paths[i], names[i], cases, timeout, seed, exercises)
+        except Exception as exc:  # the grader's own failure on one file never stops the run
+            result = Graded(names[i], paths[i].name, exercises,
+                            output=f"grading failed: {exc!r}")
+        with lock:
+            done += 1
+            if show:
+                bar = "#" * (30 * done // len(paths))
+                print(f"\r[{bar:<30}] {done}/{len(paths)}", end="", file=sys.stderr, flush=True)
+        return result
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(one, range(len(paths))))
+    if show and paths:
+        print(file=sys.stderr)
+    for g in results:  # written only now: no submission is running any more
+        _write_atomic(out / g.name / "results.json", json.dumps(g.results_json(), indent=2))
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["submission", *exercises, "total"])
+    for g in sorted(results, key=lambda r: r.name):
+        row = g.results_json()
+        writer.writerow([g.name, *[t["score"] for t in row["tests"]], row["score"]])
+    _write_atomic(out / "grades.csv", buf.getvalue())
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib.grade",
+                                     description="Grade exercise notebooks safely.")
+    parser.add_argument("submissions", nargs="+", help=".ipynb files or folders of them")
+    parser.add_argument("--out", required=True, help="folder for results.json and grades.csv")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel children (default: CPUs)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
+    parser.add_argument("--seed", type=int, default=None, help="fix the cases (default: random)")
+    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.add_argument("--exercises", default=None,
+                        help="comma-separated exercise ids (default: those answered)")
+    args = parser.parse_args(argv)
+    paths = collect(args.submissions)
+    if not paths:
+        print("no .ipynb files found in " + " ".join(args.submissions), file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    chosen = args.exercises.split(",") if args.exercises else None
+    results = grade(paths, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
+                    progress=args.progress or None, exercises=chosen)
+    total = sum(EXERCISES[e].points for e in results[0].exercises) if results else 0
+    print(f"graded {len(results)} submission(s) in {time.perf_counter() - started:.1f} s; "
+          f"mean score {np.mean([g.results_json()['score'] for g in results]):.2f} / {total:g}; "
+          f"results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
