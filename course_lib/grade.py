@@ -3,8 +3,9 @@
 For each notebook, only the cells tagged ``answer:<id>`` run, in a separate Python process
 (:mod:`course_lib._sandbox_child`) with limits on CPU time, memory, file size and open
 files, a wall-clock timeout, a fresh scratch folder as working directory, a scrubbed
-environment, and no access to ``course_lib`` or SciPy. When the grader runs as root, the
-child also drops to the ``nobody`` user, so it cannot write anywhere the grader owns. The
+environment, and no access to ``course_lib`` or SciPy. On Linux with Landlock (5.13 and
+later) the child can write only inside its scratch folder; when the grader runs as root and
+``nobody`` can run this Python, the child also drops to ``nobody``. The
 child sends back only data (JSON, never pickle). Expected values are computed and compared
 here, in the grader's own process, on the public cases and hidden ones.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
+import ctypes
 import io
 import json
 import os
@@ -108,7 +109,53 @@ def answer_cells(path: Path) -> list[dict]:
 # --- the child process ------------------------------------------------------------------
 
 
-def _limits(cpu_seconds: int, drop_to: tuple[int, int] | None):
+# Landlock (Linux 5.13+): after this, the child may create, write, rename or delete files
+# only inside its scratch folder, whoever it runs as. Reads stay allowed everywhere.
+_LL_WRITE = 0b1111_1111_0010  # WRITE_FILE, REMOVE_DIR/FILE, MAKE_CHAR/DIR/REG/SOCK/FIFO/BLOCK/SYM
+_LL_REFER, _LL_TRUNCATE = 1 << 13, 1 << 14
+
+
+def _landlock_abi() -> int:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
+    except (OSError, AttributeError):
+        return 0
+
+
+LANDLOCK_ABI = _landlock_abi()
+
+
+def _landlock(scratch: str) -> None:
+    """Confine all writes to ``scratch`` (runs in the child, before exec)."""
+    if LANDLOCK_ABI < 1:
+        return
+    handled = _LL_WRITE | (_LL_REFER if LANDLOCK_ABI >= 2 else 0) | (
+        _LL_TRUNCATE if LANDLOCK_ABI >= 3 else 0)
+    libc = ctypes.CDLL(None, use_errno=True)
+    attr = ctypes.c_uint64(handled)
+    ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    for path, rights in ((scratch, handled), ("/dev/null", 1 << 1)):
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        rule = PathBeneath(rights, fd)
+        if libc.syscall(445, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+            raise OSError(ctypes.get_errno(), "landlock_add_rule failed")
+        os.close(fd)
+    if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "prctl failed")
+    if libc.syscall(446, ruleset, ctypes.c_uint32(0)) < 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    os.close(ruleset)
+
+
+def _limits(cpu_seconds: int, drop_to: tuple[int, int] | None, scratch: str | None = None):
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
@@ -119,6 +166,8 @@ def _limits(cpu_seconds: int, drop_to: tuple[int, int] | None):
             os.setgroups([])
             os.setgid(drop_to[1])
             os.setuid(drop_to[0])
+        if scratch is not None:
+            _landlock(scratch)
 
     return apply
 
@@ -172,7 +221,7 @@ def run_child(cells: list[dict], jobs: list[dict], timeout: float) -> tuple[list
                 [sys.executable, "-I", str(scratch / "_sandbox_child.py")],
                 stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, cwd=scratch,
                 env=env, pass_fds=(write_fd,), start_new_session=True,
-                preexec_fn=_limits(int(timeout) + 1, drop),
+                preexec_fn=_limits(int(timeout) + 1, drop, str(scratch)),
             )
         os.close(write_fd)
         reader = threading.Thread(target=_read_lines, args=(read_fd, lines), daemon=True)
@@ -271,9 +320,8 @@ def grade_submission(path: Path, name: str, cases: dict[str, list[Case]], timeou
     jobs = [{"id": ex_id, "function_name": ex.function_name,
              "cases": [{"args": list(c.args), "kwargs": c.kwargs} for c in cases[ex_id]]}
             for ex_id, ex in EXERCISES.items() if ex_id in present and ex_id in g.exercises]
-    before = _package_digest()
     lines, printed, note = run_child(cells, jobs, timeout) if jobs else ([], "", "")
-    if _package_digest() != before:
+    if _restore_package():
         note = (note + "; " if note else "") + "the course package changed on disk while it ran"
     by_id = {item.get("id"): item for item in lines if isinstance(item.get("id"), str)}
     for ex_id in g.exercises:
@@ -305,12 +353,22 @@ def grade_submission(path: Path, name: str, cases: dict[str, list[Case]], timeou
     return g
 
 
-def _package_digest() -> str:
-    h = hashlib.sha256()
-    for p in sorted(PACKAGE.glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
+_SNAPSHOT = {p: p.read_bytes() for p in PACKAGE.glob("*.py")}
+
+
+def _restore_package() -> bool:
+    """Put back any package file a submission changed (a second line of defence when
+    Landlock is not available); return whether anything had changed."""
+    changed = False
+    for path, data in _SNAPSHOT.items():
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            changed = True
+            path.write_bytes(data)
+    return changed
 
 
 def _names(paths: list[Path]) -> list[str]:
@@ -324,13 +382,16 @@ def _names(paths: list[Path]) -> list[str]:
 
 
 def collect(items: Iterable[str | Path]) -> list[Path]:
+    """The notebooks named, and those inside the folders named (checkpoints left out)."""
     paths: list[Path] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
             paths += sorted(x for x in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in x.parts)
-        else:
+        elif p.is_file():
             paths.append(p)
+        else:
+            print(f"skipping {p}: no such file or folder", file=sys.stderr)
     return paths
 
 
