@@ -133,8 +133,11 @@ def _landlock(scratch: str) -> None:
     handled = _LL_WRITE | (_LL_REFER if LANDLOCK_ABI >= 2 else 0) | (
         _LL_TRUNCATE if LANDLOCK_ABI >= 3 else 0)
     libc = ctypes.CDLL(None, use_errno=True)
-    attr = ctypes.c_uint64(handled)
-    ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
+    # ABI 6+: also "scope" signals and abstract sockets, so the child cannot signal (kill)
+    # the grader or other submissions
+    attr = (ctypes.c_uint64 * 3)(handled, 0, 0b11 if LANDLOCK_ABI >= 6 else 0)
+    size = 24 if LANDLOCK_ABI >= 6 else 8
+    ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
 

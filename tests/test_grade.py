@@ -108,6 +108,10 @@ def graded(tmp_path_factory):
         "imports_reference": {"softmax": "from course_lib import softmax as my_softmax",
                               "softmax_axis": "from scipy.special import softmax\n"
                                               "my_softmax_axis = softmax"},
+        "kills_the_grader": {"softmax": "import os, signal\n"
+                             "try:\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+                             "except OSError:\n    pass\n" + STUB,
+                             "softmax_axis": GOOD_AXIS},
         "syntax_error": {"softmax": "def my_softmax(x, axis=-1)\n    return x",
                          "softmax_axis": GOOD_AXIS},
     }
@@ -143,7 +147,7 @@ def test_grades_csv(graded) -> None:
     assert [r["submission"] for r in rows] == sorted(r["submission"] for r in rows)
     by_name = {r["submission"]: r for r in rows}
     assert by_name["correct"]["total"] == "2.0"
-    assert len(rows) == 15
+    assert len(rows) == 16
 
 
 def test_stub_and_partial(graded) -> None:
@@ -203,6 +207,11 @@ def test_reference_implementations_cannot_be_imported(graded) -> None:
     assert "not available while grading" in out
     assert "not available while grading" in _test(results, "imports_reference", "softmax_axis")[
         "output"]
+
+
+def test_the_grader_cannot_be_signalled(graded) -> None:
+    results, _, _ = graded  # had the kill worked, this test session would have died
+    assert _test(results, "kills_the_grader", "softmax_axis")["status"] == "passed"
 
 
 def test_syntax_errors_and_corrupted_notebooks_are_reported(graded) -> None:
