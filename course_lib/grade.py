@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import ctypes
 import io
 import json
 import os
-import pwd
-import resource
 import secrets
 import shutil
 import subprocess
@@ -48,10 +45,6 @@ from course_lib.attempt import Attempt
 from course_lib.exercises import EXERCISES, Case, assess
 
 PACKAGE = Path(__file__).resolve().parent
-MEMORY_BYTES = 2 * 1024**3
-FILE_BYTES = 1024**2
-OPEN_FILES = 64
-RESULT_BYTES = 64 * 1024**2
 OUTPUT_CHARS = 2000
 
 
@@ -106,183 +99,89 @@ def answer_cells(path: Path) -> list[dict]:
     return cells
 
 
-# --- the child process ------------------------------------------------------------------
+# --- the workers ------------------------------------------------------------------------
 
 
-# Landlock (Linux 5.13+): after this, the child may create, write, rename or delete files
-# only inside its scratch folder, whoever it runs as. Reads stay allowed everywhere.
-_LL_WRITE = 0b1111_1111_0010  # WRITE_FILE, REMOVE_DIR/FILE, MAKE_CHAR/DIR/REG/SOCK/FIFO/BLOCK/SYM
-_LL_REFER, _LL_TRUNCATE = 1 << 13, 1 << 14
+def _read_roots() -> list[str]:
+    """What a confined child may read: Python's installation and the system, never a folder
+    that holds the course itself (its reference code and solutions)."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, "/usr", "/lib", "/lib64", "/etc",
+             "/proc", "/sys", "/dev"}
+    roots |= {p for p in sys.path if p.endswith("site-packages")}
+    course = str(PACKAGE.parent) + os.sep
+    return sorted(r for r in roots if r and not course.startswith(r.rstrip(os.sep) + os.sep))
 
 
-def _landlock_abi() -> int:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
-    except (OSError, AttributeError):
-        return 0
+class Worker:
+    """A pre-warmed ``_sandbox_child`` process: NumPy imported once, one fork per job."""
 
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="grade-worker-"))
+        env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "HOME": str(self.home), "LANG": "C.UTF-8"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(PACKAGE / "_sandbox_child.py"), str(PACKAGE / "attempt.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.home, env=env, start_new_session=True, text=True,
+        )
 
-LANDLOCK_ABI = _landlock_abi()
-
-
-def _landlock(scratch: str) -> None:
-    """Confine all writes to ``scratch`` (runs in the child, before exec)."""
-    if LANDLOCK_ABI < 1:
-        return
-    handled = _LL_WRITE | (_LL_REFER if LANDLOCK_ABI >= 2 else 0) | (
-        _LL_TRUNCATE if LANDLOCK_ABI >= 3 else 0)
-    libc = ctypes.CDLL(None, use_errno=True)
-    # ABI 6+: also "scope" signals and abstract sockets, so the child cannot signal (kill)
-    # the grader or other submissions
-    attr = (ctypes.c_uint64 * 3)(handled, 0, 0b11 if LANDLOCK_ABI >= 6 else 0)
-    size = 24 if LANDLOCK_ABI >= 6 else 8
-    ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
-    if ruleset < 0:
-        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-
-    class PathBeneath(ctypes.Structure):
-        _pack_ = 1
-        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-    for path, rights in ((scratch, handled), ("/dev/null", 1 << 1)):
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        rule = PathBeneath(rights, fd)
-        if libc.syscall(445, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
-            raise OSError(ctypes.get_errno(), "landlock_add_rule failed")
-        os.close(fd)
-    if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS
-        raise OSError(ctypes.get_errno(), "prctl failed")
-    if libc.syscall(446, ruleset, ctypes.c_uint32(0)) < 0:
-        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
-    os.close(ruleset)
-
-
-def _limits(cpu_seconds: int, drop_to: tuple[int, int] | None, scratch: str | None = None):
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if drop_to is not None:
-            os.setgroups([])
-            os.setgid(drop_to[1])
-            os.setuid(drop_to[0])
-        if scratch is not None:
-            _landlock(scratch)
-
-    return apply
-
-
-_DROP: list[tuple[int, int] | None] = []
-
-
-def _nobody() -> tuple[int, int] | None:
-    """(uid, gid) of ``nobody`` when running as root and ``nobody`` can run Python here."""
-    if _DROP:
-        return _DROP[0]
-    drop = None
-    if os.geteuid() == 0:
+    def run(self, request: dict) -> dict | None:
         try:
-            pw = pwd.getpwnam("nobody")
-            probe = subprocess.run(
-                [sys.executable, "-I", "-c", "import numpy"], cwd="/", capture_output=True,
-                preexec_fn=_limits(30, (pw.pw_uid, pw.pw_gid)), timeout=60,
-            )
-            drop = (pw.pw_uid, pw.pw_gid) if probe.returncode == 0 else None
-        except (KeyError, OSError, subprocess.SubprocessError):
-            drop = None
-    _DROP.append(drop)
-    return drop
+            self.proc.stdin.write(json.dumps(request, default=child.encode) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            return json.loads(line) if line else None
+        except (OSError, ValueError):
+            return None
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
-def run_child(cells: list[dict], jobs: list[dict], timeout: float) -> tuple[list[dict], str, str]:
-    """Run the answer cells and the cases in a sandboxed child; return (lines, stdout, note)."""
-    drop = _nobody()
+def run_child(worker: Worker, cells: list[dict], jobs: list[dict], timeout: float
+              ) -> tuple[list[dict], str, str, Worker]:
+    """Run the answer cells and the cases in a confined child of ``worker``.
+
+    Returns (result lines, what it printed, a note on how it ended, the worker to reuse:
+    a fresh one if this one died).
+    """
     scratch = Path(tempfile.mkdtemp(prefix="grade-"))
-    if drop is not None:
-        os.chown(scratch, *drop)
-    for name in ("attempt.py", "_sandbox_child.py"):  # readable by the child, whoever it is
-        shutil.copy(PACKAGE / name, scratch / name)
-    read_fd, write_fd = os.pipe()
-    job = {
-        "attempt_path": str(scratch / "attempt.py"),
-        "result_fd": write_fd,
-        "cells": cells,
-        "exercises": jobs,
-        "seconds_per_exercise": max(1, int(timeout / 3)),
+    request = {
+        "job": {"cells": cells, "exercises": jobs,
+                "seconds_per_exercise": max(1, int(timeout / 3))},
+        "scratch": str(scratch), "cpu_seconds": int(timeout) + 1, "timeout": timeout,
+        "read_roots": _read_roots(),
     }
-    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "HOME": str(scratch), "LANG": "C.UTF-8"}
-    out_path = scratch / "stdout.txt"
-    note = ""
-    lines: list[dict] = []
     try:
-        with open(out_path, "wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", str(scratch / "_sandbox_child.py")],
-                stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, cwd=scratch,
-                env=env, pass_fds=(write_fd,), start_new_session=True,
-                preexec_fn=_limits(int(timeout) + 1, drop, str(scratch)),
-            )
-        os.close(write_fd)
-        reader = threading.Thread(target=_read_lines, args=(read_fd, lines), daemon=True)
-        reader.start()
-        try:
-            proc.stdin.write(json.dumps(job, default=_json_default).encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            note = f"stopped after {timeout:g} s (wall-clock limit)"
-        finally:
-            _kill(proc)
-        reader.join(timeout=5)
-        if not note and proc.returncode not in (0, None):
-            note = _describe_exit(proc.returncode)
-        printed = out_path.read_bytes()[:OUTPUT_CHARS].decode("utf-8", "replace")
+        reply = worker.run(request)
+        if reply is None:  # the worker itself died: restart it and try once more
+            worker.close()
+            worker = Worker()
+            reply = worker.run(request) or {"lines": [], "printed": "", "exit_code": None}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return lines, printed, note
+    note = ""
+    if reply.get("timed_out"):
+        note = f"stopped after {timeout:g} s (wall-clock limit)"
+    elif reply.get("signal"):
+        note = _describe_signal(int(reply["signal"]))
+    elif reply.get("exit_code") not in (0, None):
+        note = f"the process exited early with code {reply['exit_code']}"
+    lines = [x for x in reply.get("lines", []) if isinstance(x, dict)]
+    return lines, str(reply.get("printed", ""))[:OUTPUT_CHARS], note, worker
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-def _describe_exit(code: int) -> str:
-    if code < 0:
-        sig = -code
-        names = {9: "killed (CPU time or memory limit)", 24: "CPU time limit",
-                 25: "file size limit", 11: "crashed (segmentation fault)"}
-        return f"the process ended by signal {sig}: {names.get(sig, 'killed')}"
-    return f"the process exited early with code {code}"
-
-
-def _read_lines(fd: int, lines: list[dict]) -> None:
-    total = 0
-    with os.fdopen(fd, "rb") as f:
-        for raw in f:
-            total += len(raw)
-            if total > RESULT_BYTES:
-                break
-            try:
-                item = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(item, dict):
-                lines.append(item)
-
-
-def _json_default(value: object) -> object:
-    return child.encode(value)
+def _describe_signal(sig: int) -> str:
+    names = {9: "killed (memory or time limit)", 24: "CPU time limit", 25: "file size limit",
+             11: "crashed (segmentation fault)", 6: "aborted"}
+    return f"the process ended by signal {sig}: {names.get(sig, 'killed')}"
 
 
 # --- grading ------------------------------------------------------------------------------
@@ -310,7 +209,8 @@ def _attempt(item: dict) -> Attempt:
 
 
 def grade_submission(path: Path, name: str, cases: dict[str, list[Case]], timeout: float,
-                     seed: int, exercises: list[str] | None = None) -> Graded:
+                     seed: int, exercises: list[str] | None = None,
+                     worker: Worker | None = None) -> tuple[Graded, Worker | None]:
     g = Graded(name=name, source=path.name, exercises=list(exercises or EXERCISES))
     try:
         cells = answer_cells(path)
@@ -318,12 +218,16 @@ def grade_submission(path: Path, name: str, cases: dict[str, list[Case]], timeou
         g.output = str(exc)
         for ex_id in g.exercises:
             g.messages[ex_id] = f"{ex_id}: not graded: {exc}"
-        return g
+        return g, worker
     present = {c["id"] for c in cells}
     jobs = [{"id": ex_id, "function_name": ex.function_name,
              "cases": [{"args": list(c.args), "kwargs": c.kwargs} for c in cases[ex_id]]}
             for ex_id, ex in EXERCISES.items() if ex_id in present and ex_id in g.exercises]
-    lines, printed, note = run_child(cells, jobs, timeout) if jobs else ([], "", "")
+    lines: list[dict] = []
+    printed = note = ""
+    if jobs:
+        worker = worker or Worker()
+        lines, printed, note, worker = run_child(worker, cells, jobs, timeout)
     if _restore_package():
         note = (note + "; " if note else "") + "the course package changed on disk while it ran"
     by_id = {item.get("id"): item for item in lines if isinstance(item.get("id"), str)}
@@ -353,7 +257,7 @@ def grade_submission(path: Path, name: str, cases: dict[str, list[Case]], timeou
     if printed.strip():
         parts.append("printed:\n" + printed)
     g.output = "\n".join(parts)
-    return g
+    return g, worker
 
 
 _SNAPSHOT = {p: p.read_bytes() for p in PACKAGE.glob("*.py")}
@@ -438,11 +342,18 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, jobs: int | Non
     show = sys.stderr.isatty() if progress is None else progress
     done = 0
     lock = threading.Lock()
+    local = threading.local()
+    workers: list[Worker] = []
 
     def one(i: int) -> Graded:
         nonlocal done
         try:
-            result = grade_submission(paths[i], names[i], cases, timeout, seed, exercises)
+            result, worker = grade_submission(paths[i], names[i], cases, timeout, seed,
+                                              exercises, getattr(local, "worker", None))
+            if worker is not None and worker is not getattr(local, "worker", None):
+                local.worker = worker
+                with lock:
+                    workers.append(worker)
         except Exception as exc:  # the grader's own failure on one file never stops the run
             result = Graded(names[i], paths[i].name, exercises,
                             output=f"grading failed: {exc!r}")
@@ -453,8 +364,12 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, jobs: int | Non
                 print(f"\r[{bar:<30}] {done}/{len(paths)}", end="", file=sys.stderr, flush=True)
         return result
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, range(len(paths))))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, range(len(paths))))
+    finally:
+        for w in workers:
+            w.close()
     if show and paths:
         print(file=sys.stderr)
     for g in results:  # written only now: no submission is running any more
