@@ -52,7 +52,7 @@ exercises: venv
 	$(BIN)/python -m course_lib.build_exercises
 
 grade: venv
-	$(BIN)/python -m course_lib.grade submissions/*.ipynb --out grades
+	$(BIN)/python -m course_lib.grade submissions --out grades --progress
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,13 +1,15 @@
 """Grade submitted exercise notebooks: ``python -m course_lib.grade SUBMISSIONS... --out DIR``.
 
-For each notebook, only the cells tagged ``answer:<id>`` run, in a separate Python process
-(:mod:`course_lib._sandbox_child`) with limits on CPU time, memory, file size and open
-files, a wall-clock timeout, a fresh scratch folder as working directory, a scrubbed
-environment, and no access to ``course_lib`` or SciPy. On Linux with Landlock (5.13 and
-later) the child can write only inside its scratch folder; when the grader runs as root and
-``nobody`` can run this Python, the child also drops to ``nobody``. The
-child sends back only data (JSON, never pickle). Expected values are computed and compared
-here, in the grader's own process, on the public cases and hidden ones.
+For each notebook, only the cells tagged ``answer:<id>`` run, in a separate process: a
+pre-warmed worker (:mod:`course_lib._sandbox_child`, NumPy already imported) forks one child
+per submission, with limits on CPU time, memory, file size and open files, a wall-clock
+timeout, a fresh scratch folder as working directory, a scrubbed environment, and imports of
+``course_lib`` and SciPy refused. With Landlock (Linux 5.13 and later; 6.12 and later for
+signals) the child can write only in its scratch folder, read only Python's installation and
+the system (not the course's reference code or solutions), and signal no process outside
+itself; as a second line of defence the grader puts back any package file that changed.
+The child sends back only data (JSON, never pickle). Expected values are computed and
+compared here, in the grader's own process, on the public cases and hidden ones.
 
 Outputs, written only after every child has finished, each file atomically:
 
