@@ -170,9 +170,10 @@ def _per_sample_simple(
     two non-negative numbers, so rounding ``max - x_y`` costs at most half an ulp.
     """
     k = a.shape[ax]
-    x = np.moveaxis(a, ax, -1).astype(np.float64, copy=False)
+    x = np.moveaxis(a, ax, -1)  # float16/32 stay as they are: chunks are widened one by one
     tt = t if labels else np.moveaxis(t, ax, -1)
     if x.size <= SMALL:
+        x = x.astype(np.float64, copy=False)
         logp = log_softmax(x, axis=-1)  # small: one extra array costs nothing
         neg = None
     else:  # long slices: never materialise log-probabilities
@@ -192,7 +193,8 @@ def _per_sample_simple(
         else:
             loss = neg(np.take_along_axis(x, tt[..., None], axis=-1))[..., 0]
         if eps > 0:
-            mean_neg = -logp.mean(axis=-1) if logp is not None else (m - x.mean(axis=-1)) + big_l
+            mean_neg = (-logp.mean(axis=-1) if logp is not None
+                        else (m - x.mean(axis=-1, dtype=np.float64)) + big_l)
             loss = (1 - eps) * loss + eps * mean_neg
         return loss
     tt = tt if eps == 0 else (1 - eps) * tt + eps / k
