@@ -19,7 +19,10 @@ def ref_loss(z, t, axis=-1, eps=0.0):
     z = np.asarray(z, dtype=np.float64)
     k = z.shape[axis]
     if np.asarray(t).dtype.kind in "iu":
-        t = np.moveaxis(np.eye(k)[np.asarray(t)], -1, axis)
+        labels = np.asarray(t)
+        onehot = np.zeros(labels.shape + (k,))
+        np.put_along_axis(onehot, labels[..., None], 1.0, axis=-1)
+        t = np.moveaxis(onehot, -1, axis)
     t = (1 - eps) * np.asarray(t, dtype=np.float64) + eps / k  # PyTorch / Keras smoothing
     return -(t * sp.log_softmax(z, axis=axis)).sum(axis=axis)
 
