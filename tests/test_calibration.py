@@ -122,12 +122,3 @@ def test_fit_temperature_rejects_bad_input():
         fit_temperature([[1.0, 0.0]], [0], bounds=(2.0, 1.0))
     with pytest.raises(ValueError, match="integer"):
         fit_temperature([[1.0, 0.0]], [0.0])
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import course_lib.calibration
-
-    result = doctest.testmod(course_lib.calibration, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

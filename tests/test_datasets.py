@@ -123,12 +123,3 @@ def test_train_test_split_rejects_empty_parts(fraction):
 def test_train_test_split_rejects_mismatched_rows():
     with pytest.raises(ValueError, match="same number of rows"):
         train_test_split(np.zeros((10, 2)), np.zeros(9))
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import course_lib.datasets
-
-    result = doctest.testmod(course_lib.datasets, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

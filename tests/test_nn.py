@@ -130,12 +130,3 @@ def test_train_rejects_bad_settings(kwargs, match):
     settings = {"epochs": 1, "lr": 0.1} | kwargs
     with pytest.raises(ValueError, match=match):
         train(Network([2, 3]), X, y, **settings)
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import course_lib.nn
-
-    result = doctest.testmod(course_lib.nn, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -60,12 +60,3 @@ def test_errors_are_explained():
         sample([-np.inf, -np.inf], rng=0)
     with pytest.raises(TypeError):
         sample(SEED_LOGITS)  # rng is required: randomness is always seeded on purpose
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import course_lib.sampling
-
-    result = doctest.testmod(course_lib.sampling, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

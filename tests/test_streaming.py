@@ -115,12 +115,3 @@ def test_merge_is_order_free():
     right.merge(left.max, left.scaled_sum)  # combine in the "wrong" order
     assert right.value == pytest.approx(_ref_lse(x), rel=1e-14)
     assert left.max == x[:37].max()
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import course_lib.streaming
-
-    result = doctest.testmod(course_lib.streaming, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
