@@ -37,7 +37,7 @@ import numpy as np
 
 BLOCK_BYTES = 256 * 1024  # one block of float64 work fits comfortably in L2
 CHUNK = BLOCK_BYTES // 8  # entries per chunk when a single slice is longer than a block
-MIN_COLUMNS = 256  # for a non-last axis: at least this many slices side by side per block
+MIN_COLUMNS = 128  # for a non-last axis: at least this many slices side by side per block
 PARALLEL_MIN_BLOCKS = 8  # fewer blocks than this: threads cost more than they save
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
