@@ -121,6 +121,9 @@ def _softmax_family(
     red = rb.red
 
     def work(span: tuple[int, int, int], ws: K.Workspace) -> None:
+        if kind == "softmax" and not exact and _widened_softmax(rb, x3, o3, span, ws,
+                                                                 temperature):
+            return
         xb = rb.read(x3, span, ws.flat[0])
         shape = xb.shape
         tgt = rb.target(o3, span)
@@ -153,6 +156,28 @@ def _softmax_family(
     with np.errstate(all="ignore"):
         K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 5), work)
     return out
+
+
+def _widened_softmax(
+    rb: K.RowBlocks, x3: np.ndarray, o3: np.ndarray, span: tuple[int, int, int],
+    ws: K.Workspace, temperature: float | None,
+) -> bool:
+    """float16/32 softmax of one block in five passes: the max in the input's dtype, the
+    shift straight into float64 (exact: both operands have at most 24 significant bits),
+    exp and sum in float64, and the division written back rounded once. Returns False,
+    having written nothing, when a slice's max is not finite (the general path handles it).
+    """
+    xb, tgt = rb.target(x3, span), rb.target(o3, span)
+    m = xb.max(axis=rb.red, keepdims=True)
+    if not np.isfinite(m).all():
+        return False
+    e = ws.get(1, xb.shape)
+    np.subtract(xb, m, out=e, dtype=np.float64)
+    if temperature is not None:
+        np.divide(e, temperature, out=e)
+    np.exp(e, out=e)
+    np.divide(e, K.row_sums(e, rb.red, ws.flat[4]), out=tgt, casting="unsafe")
+    return True
 
 
 def _long_slices(
