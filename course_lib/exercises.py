@@ -87,6 +87,11 @@ WRONG_DTYPE = Mistake(
     "your numbers are right but their type is not: return floats in the input's precision "
     "(float32 in, float32 out; NumPy keeps it if you do not convert)",
 )
+WRONG_SHAPE = Mistake(
+    "wrong shape",
+    "your result does not have the expected shape (the first failure below shows both); "
+    "an elementwise answer keeps the input's shape, a reduction drops `axis`",
+)
 ERRORED = "your function raised an error"
 
 
@@ -153,10 +158,15 @@ def _softmax_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
             Case("a float32 batch", (_arr(rng, (3, 5)).astype(np.float32),)),
             Case("a list", (_arr(rng, (4,)).round(2).tolist(),)),
         ]
+    masked = _arr(rng, (3, 4))
+    masked[1, [0, 2]] = -np.inf
     return [
         Case("a 3-D batch", (_arr(rng, (2, 3, 4)),), hidden=True),
         Case("a square batch", (_arr(rng, (5, 5)),), hidden=True),
         Case("ints", (rng.integers(-5, 6, (3, 4)),), hidden=True),
+        Case("ties", (rng.integers(0, 2, (4, 3)).astype(float),), hidden=True),
+        Case("-inf masks", (masked,), hidden=True),
+        Case("a list of lists", (_arr(rng, (2, 3)).round(3).tolist(),), hidden=True),
     ]
 
 
@@ -172,6 +182,9 @@ def _softmax_axis_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         Case("3-D, axis=0", (_arr(rng, (3, 2, 4)),), {"axis": 0}, hidden=True),
         Case("float32, axis=0", (_arr(rng, (5, 2)).astype(np.float32),), {"axis": 0}, hidden=True),
         Case("1-D, axis=0", (_arr(rng, (6,)),), {"axis": 0}, hidden=True),
+        Case("ints, axis=0", (rng.integers(-5, 6, (4, 3)),), {"axis": 0}, hidden=True),
+        Case("a list of lists, axis=-2", (_arr(rng, (3, 2)).round(2).tolist(),), {"axis": -2},
+             hidden=True),
     ]
 
 
@@ -193,6 +206,10 @@ def _stable_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         Case("-inf masks", (masked,), hidden=True),
         Case("float32 near 100", ((_arr(rng, (3, 5)) + 100).astype(np.float32),), hidden=True),
         Case("logits near -1e4", (_arr(rng, (2, 6)) - 1e4,), hidden=True),
+        Case("a 3-D batch near ±1e4, axis=0", (_arr(rng, (2, 3, 4)) + 1e4 * np.array(
+            [[[1.0]], [[-1.0]]]),), {"axis": 0}, hidden=True),
+        Case("ints near 1000", (rng.integers(995, 1005, (3, 4)),), hidden=True),
+        Case("a list with ties", ([[1000.0, 1000.0, 5.0], [-3.0, -3.0, -3.0]],), hidden=True),
     ]
 
 
@@ -209,7 +226,19 @@ def _lse_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         Case("3-D, axis=1, keepdims", (_arr(rng, (2, 3, 4)),), {"axis": 1, "keepdims": True},
              hidden=True),
         Case("float32", (_arr(rng, (3, 4)).astype(np.float32),), hidden=True),
+        Case("±1e308 in one row", (np.concatenate([[1e308, -1e308], _arr(rng, (3,))]),),
+             hidden=True),
+        Case("-inf masks", (np.where(rng.random((3, 4)) < 0.3, -np.inf, _arr(rng, (3, 4))),),
+             hidden=True),
+        Case("a list of ints", (rng.integers(-9, 10, 5).tolist(),), hidden=True),
     ]
+
+
+def _masked_wrong(rng: np.random.Generator) -> tuple:
+    logits = _arr(rng, (4, 5))
+    targets = rng.integers(0, 5, 4)
+    logits[np.arange(4), (targets + 2) % 5] = -np.inf  # masked, never the target
+    return logits, targets
 
 
 def _ce_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
@@ -231,6 +260,8 @@ def _ce_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         Case("a big batch", batch(64, 10), hidden=True),
         Case("float32", tuple([batch(6, 4)[0].astype(np.float32), rng.integers(0, 4, 6)]),
              hidden=True),
+        Case("-inf on a wrong class", _masked_wrong(rng), hidden=True),
+        Case("lists", tuple(a.tolist() for a in batch(3, 4)), hidden=True),
     ]
 
 
@@ -282,6 +313,13 @@ def _naive_softmax(x: Any, axis: int = -1) -> np.ndarray:
 
 
 @_quiet
+def _no_keepdims(x: Any, axis: int = -1) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - x.max(axis=axis))
+    return e / e.sum(axis=axis)
+
+
+@_quiet
 def _global_shift(x: Any, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     e = np.exp(x - x.max())
@@ -294,6 +332,9 @@ SOFTMAX_MISTAKES = (
             "its own sum: `e.sum(axis=axis, keepdims=True)`", _whole_batch_softmax),
     Mistake("wrong axis", "your probabilities sum to 1 down the columns (axis 0); the classes "
             "are along `axis` (the last one by default)", _axis0_softmax),
+    Mistake("missing keepdims", "`x.max(axis=axis)` and `e.sum(axis=axis)` drop the reduced "
+            "axis, so a batch of rows no longer lines up with them; pass `keepdims=True` to "
+            "both", _no_keepdims),
     Mistake("log-probabilities returned", "you returned log-probabilities (log_softmax); "
             "softmax returns the probabilities themselves", _quiet(log_softmax)),
     Mistake("hardmax returned", "you returned a one-hot of the largest entry (hardmax); softmax "
@@ -497,6 +538,9 @@ def _diagnose(ex: Exercise, cases: list[Case], attempts: list[Attempt],
               bad: list[int]) -> Mistake | None:
     if any(attempts[i].mutated for i in range(len(cases))):
         return MUTATED
+    keep = next((m for m in ex.mistakes if m.name == "missing keepdims"), None)
+    if keep and any("could not be broadcast" in (attempts[i].error or "") for i in bad):
+        return keep
     outputs = [attempts[i].output for i in bad if attempts[i].output is not None]
     if outputs and len(outputs) == len(bad) and all(
         _matches(attempts[i].output, ex.reference(*cases[i].args, **cases[i].kwargs))
@@ -532,6 +576,12 @@ def _diagnose(ex: Exercise, cases: list[Case], attempts: list[Attempt],
                                              "wrong dtype"):
             if _special(m.name, ex, cases, attempts, bad):
                 return m
+    with_output = [i for i in bad if attempts[i].output is not None]
+    if with_output and all(
+        attempts[i].output.shape != np.shape(ex.reference(*cases[i].args, **cases[i].kwargs))
+        for i in with_output
+    ):
+        return WRONG_SHAPE
     return None
 
 

@@ -105,6 +105,20 @@ def test_hard_coded_answer_fails(exercise_id) -> None:
     result = check(exercise_id, hard_coded, seed=1, quiet=True)
     assert not result.passed
     assert result.score < 1
+    assert "It looks like: hard-coded answer." in result.message, result.message
+    # same seed as the frozen example, so the first case is right: still caught
+    result = check(exercise_id, hard_coded, seed=0, quiet=True)
+    assert not result.passed
+    assert "It looks like: hard-coded answer." in result.message, result.message
+
+
+def test_a_hard_coded_answer_is_named() -> None:
+    def frozen(x, axis=-1):
+        return np.array([0.09003057, 0.24472847, 0.66524096])  # softmax([1, 2, 3])
+
+    result = check("softmax", frozen, seed=4, quiet=True)
+    assert not result.passed
+    assert "It looks like: hard-coded answer." in result.message, result.message
 
 
 def test_messages_are_the_same_on_every_run() -> None:
@@ -197,6 +211,10 @@ SOFTMAX_CASES = [
     ("stable_softmax", no_max_shift, "no max shift (overflow)"),
     ("stable_softmax", global_max_shift, "shift by the global max of the batch"),
     ("stable_softmax", whole_batch_sum, "whole-batch sum"),
+    *((e, fn, m) for e in ("softmax_axis", "stable_softmax") for fn, m in [
+        (wrong_axis, "wrong axis"), (returns_log, "log-probabilities returned"),
+        (returns_hardmax, "hardmax returned"), (forgot_exp, "exp forgotten"),
+        (sigmoid_each, "sigmoid per element")]),
 ]
 
 
@@ -211,10 +229,41 @@ def test_softmax_family_mistakes(exercise_id, fn, mistake) -> None:
     assert hint in result.message
 
 
-def test_missing_keepdims_is_reported_as_a_shape_or_error() -> None:
-    result = check("softmax", missing_keepdims, seed=0, quiet=True)
+def no_keepdims_anywhere(x, axis=-1):
+    x = _as(x)
+    e = np.exp(x - np.max(x, axis=axis))  # broadcasts wrongly on square batches
+    return e / e.sum(axis=axis)
+
+
+def float64_always(x, axis=-1):
+    return good_softmax(np.asarray(x, dtype=np.float64), axis=axis)
+
+
+def flattened(x, axis=-1):
+    return good_softmax(x, axis=axis).ravel()
+
+
+@pytest.mark.parametrize("exercise_id,fn", [
+    ("softmax", missing_keepdims),  # a broadcasting error on a 4x6 batch
+    ("softmax_axis", no_keepdims_anywhere),  # wrong numbers on a square batch
+    ("stable_softmax", missing_keepdims),
+])
+def test_missing_keepdims(exercise_id, fn) -> None:
+    for seed in range(3):
+        result = check(exercise_id, fn, seed=seed, quiet=True)
+        assert not result.passed
+        assert "It looks like: missing keepdims." in result.message, result.message
+        assert "keepdims=True" in result.message
+
+
+def test_wrong_dtype_and_wrong_shape() -> None:
+    result = check("softmax", float64_always, seed=0, quiet=True)
     assert not result.passed
-    assert "raised an error" in result.message or "shape" in result.message
+    assert "It looks like: wrong dtype." in result.message, result.message
+    assert "expected dtype float32" in result.message
+    result = check("softmax", flattened, seed=0, quiet=True)
+    assert not result.passed
+    assert "It looks like: wrong shape." in result.message, result.message
 
 
 def max_whole(x, axis=-1):
@@ -227,6 +276,14 @@ def max_keepdims(x, axis=-1):
 
 def max_argmax(x, axis=-1):
     return np.argmax(x, axis=axis)
+
+
+def max_axis0(x, axis=-1):
+    return np.max(x, axis=0)
+
+
+def argmax_axis0(x, axis=-1):
+    return np.argmax(x, axis=0)
 
 
 def argmax_flat(x, axis=-1):
@@ -263,6 +320,10 @@ def lse_forgot_m(x, axis=-1, keepdims=False):
     x = _as(x)
     m = np.max(x, axis=axis, keepdims=True)
     return np.log(np.exp(x - m).sum(axis=axis, keepdims=keepdims))
+
+
+def lse_plain_max(x, axis=-1, keepdims=False):
+    return np.max(x, axis=axis, keepdims=keepdims)
 
 
 def lse_ignores_keepdims(x, axis=-1, keepdims=False):
@@ -302,6 +363,8 @@ OTHER_CASES = [
     ("max", max_whole, "whole-array maximum"),
     ("max", max_keepdims, "missing axis removal (keepdims)"),
     ("max", max_argmax, "argmax returned"),
+    ("max", max_axis0, "wrong axis"),
+    ("argmax", argmax_axis0, "wrong axis"),
     ("argmax", argmax_flat, "flat index"),
     ("argmax", argmax_values, "max returned"),
     ("one_hot", one_hot_ignores_k, "num_classes ignored"),
@@ -310,6 +373,7 @@ OTHER_CASES = [
     ("logsumexp", lse_no_shift, "no max shift (overflow)"),
     ("logsumexp", lse_forgot_m, "max not added back"),
     ("logsumexp", lse_ignores_keepdims, "keepdims ignored"),
+    ("logsumexp", lse_plain_max, "max returned"),
     ("cross_entropy", ce_log_softmax_naive, "log of softmax"),
     ("cross_entropy", ce_sum, "sum instead of mean"),
     ("cross_entropy", ce_per_sample, "per-sample losses returned"),
@@ -375,3 +439,30 @@ def test_references_are_course_lib() -> None:
     np.testing.assert_array_equal(EXERCISES["cross_entropy_grad"].reference(z, t),
                                   cross_entropy_grad(z, t))
     np.testing.assert_array_equal(EXERCISES["logsumexp"].reference(z), logsumexp(z))
+
+
+def _mutating(good):
+    def fn(*args, **kwargs):
+        out = np.array(good(*args, **kwargs), copy=True)
+        first = args[0]
+        if isinstance(first, np.ndarray):
+            first[...] = 0  # the caller's array is overwritten after the answer is computed
+        return out
+
+    return fn
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_input_mutated_is_caught_for_every_exercise(exercise_id) -> None:
+    result = check(exercise_id, _mutating(GOOD[exercise_id]), seed=0, quiet=True)
+    assert not result.passed
+    assert "It looks like: input mutated." in result.message, result.message
+    assert "work on a new array" in result.message
+
+
+# mistakes proven by the tests above that are not in SOFTMAX_CASES / OTHER_CASES
+TESTED_ELSEWHERE = {
+    *((e, "input mutated") for e in EXERCISES),
+    ("softmax", "missing keepdims"), ("softmax_axis", "missing keepdims"),
+    ("stable_softmax", "missing keepdims"), ("argmax", "ties go to the last"),
+}

@@ -1,0 +1,175 @@
+"""The exercise registry: names, cases, references and a catalogue in which every mistake can
+be told apart from the right answer and has a test proving its hint fires."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import special
+
+from course_lib.exercises import EXERCISES, Case
+from tests import test_checks
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIRED = {"max", "argmax", "one_hot", "softmax", "softmax_axis", "stable_softmax",
+            "logsumexp", "cross_entropy", "cross_entropy_grad"}
+NOTEBOOKS = {  # .agents/NAMES.md
+    "ex01_max.ipynb": {"max"}, "ex02_argmax_one_hot.ipynb": {"argmax", "one_hot"},
+    "ex03_softmax.ipynb": {"softmax", "softmax_axis"},
+    "ex04_stability.ipynb": {"stable_softmax", "logsumexp"},
+    "ex05_cross_entropy.ipynb": {"cross_entropy", "cross_entropy_grad"},
+}
+
+
+def _all_cases(ex, seed: int) -> list[Case]:
+    rng = np.random.default_rng(seed)
+    return ex.cases(rng, hidden=False) + ex.cases(rng, hidden=True)
+
+
+def test_ids_names_and_notebooks() -> None:
+    assert set(EXERCISES) >= REQUIRED
+    names = [ex.function_name for ex in EXERCISES.values()]
+    assert len(set(names)) == len(names)
+    for ex_id, ex in EXERCISES.items():
+        assert ex.id == ex_id
+        assert ex.function_name.isidentifier()
+        assert ex_id in NOTEBOOKS[ex.notebook]
+        assert (ROOT / "solutions" / ex.notebook).exists()
+        assert ex.points > 0 and ex.title
+
+
+def test_catalogue_is_well_formed() -> None:
+    for ex in EXERCISES.values():
+        names = [m.name for m in ex.mistakes]
+        assert len(set(names)) == len(names), ex.id
+        assert "input mutated" in names
+        for m in ex.mistakes:
+            assert len(m.hint) > 30 and not m.hint.endswith("."), (ex.id, m.name)
+            assert "Traceback" not in m.hint
+
+
+def test_every_mistake_has_a_test_proving_its_hint_fires() -> None:
+    tested = {(e, m) for e, _, m in test_checks.SOFTMAX_CASES + test_checks.OTHER_CASES}
+    tested |= test_checks.TESTED_ELSEWHERE
+    catalogued = {(ex.id, m.name) for ex in EXERCISES.values() for m in ex.mistakes}
+    assert catalogued - tested == set()
+    assert tested - catalogued == set()
+
+
+def _plain(value) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf"
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return isinstance(value, bool | int | float)
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_cases_are_plain_data_drawn_fresh_with_fixed_labels(ex_id) -> None:
+    ex = EXERCISES[ex_id]
+    a, b = _all_cases(ex, 0), _all_cases(ex, 1)
+    assert [c.label for c in a] == [c.label for c in b]  # printed messages do not move
+    assert [np.shape(c.args[0]) for c in a] == [np.shape(c.args[0]) for c in b]
+    assert sum(not c.hidden for c in a) >= 3 and sum(c.hidden for c in a) >= 3
+    for c in a:
+        assert all(_plain(v) for v in c.args) and all(_plain(v) for v in c.kwargs.values())
+    differ = [not np.array_equal(np.asarray(x.args[0]), np.asarray(y.args[0]))
+              for x, y in zip(a, b, strict=True)]
+    assert sum(differ) >= len(a) - 2  # drawn afresh (a fixed example or two may repeat)
+    visible = ex.cases(np.random.default_rng(0), hidden=False)
+    hidden = ex.cases(np.random.default_rng(0), hidden=True)
+    assert not any(c.hidden for c in visible) and all(c.hidden for c in hidden)
+
+
+def test_hidden_cases_cover_the_hard_inputs() -> None:
+    seen: set[str] = set()
+    for ex in EXERCISES.values():
+        for c in ex.cases(np.random.default_rng(0), hidden=True):
+            x = c.args[0]
+            arr = np.asarray(x, dtype=float)
+            if isinstance(x, list):
+                seen.add("list")
+            if np.asarray(x).dtype.kind in "iu":
+                seen.add("int")
+            if np.asarray(x).dtype == np.float32:
+                seen.add("float32")
+            if arr.ndim == 3:
+                seen.add("3-D")
+            if c.kwargs.get("axis", -1) not in (-1, arr.ndim - 1):
+                seen.add("other axis")
+            if np.isneginf(arr).any():
+                seen.add("-inf")
+            if np.isfinite(arr).all() and np.abs(arr).max() > 5e3:
+                seen.add("1e4")
+            if (np.abs(arr) >= 1e307).any():
+                seen.add("1e308")
+            flat = arr.reshape(-1, arr.shape[-1]) if arr.ndim else arr.reshape(1, 1)
+            if any(len(set(r)) < len(r) and r.max() == np.sort(r)[-2] for r in flat):
+                seen.add("ties")
+    assert seen >= {"list", "int", "float32", "3-D", "other axis", "-inf", "1e4", "1e308",
+                    "ties"}
+    stable = [c.label for c in EXERCISES["stable_softmax"].cases(np.random.default_rng(0),
+                                                                  hidden=True)]
+    assert any("1e308" in label for label in stable)
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_every_mistake_differs_from_the_answer_on_some_case(ex_id) -> None:
+    ex = EXERCISES[ex_id]
+    cases = ex.cases(np.random.default_rng(0), hidden=False)
+    for m in ex.mistakes:
+        if m.variant is None:
+            continue
+        differs = False
+        for c in cases:
+            want = np.asarray(ex.reference(*c.args, **c.kwargs), dtype=float)
+            try:
+                got = np.asarray(m.variant(*c.args, **c.kwargs), dtype=float)
+            except Exception:
+                differs = True
+                continue
+            if got.shape != want.shape or not np.allclose(got, want, equal_nan=True):
+                differs = True
+        assert differs, f"{ex_id}: {m.name} is indistinguishable on the visible cases"
+
+
+def _scipy_reference(ex_id: str, args: tuple, kwargs: dict):
+    x = np.asarray(args[0], dtype=float)
+    axis = kwargs.get("axis", -1)
+    if ex_id == "max":
+        return np.amax(x, axis=axis)
+    if ex_id == "argmax":
+        return np.argmax(x, axis=axis)
+    if ex_id == "one_hot":
+        labels = np.asarray(args[0])
+        return (labels[..., None] == np.arange(args[1])).astype(float)
+    if ex_id in ("softmax", "softmax_axis", "stable_softmax"):
+        return special.softmax(x, axis=axis)
+    if ex_id == "logsumexp":
+        return special.logsumexp(x, axis=axis, keepdims=kwargs.get("keepdims", False))
+    t = np.asarray(args[1])
+    if ex_id == "cross_entropy":
+        return -np.mean(special.log_softmax(x, axis=-1)[np.arange(len(t)), t])
+    grad = special.softmax(x, axis=-1)
+    grad[np.arange(len(t)), t] -= 1.0
+    return grad / len(t)
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_references_agree_with_scipy_on_visible_cases(ex_id) -> None:
+    ex = EXERCISES[ex_id]
+    for c in ex.cases(np.random.default_rng(7), hidden=False):
+        got = np.asarray(ex.reference(*c.args, **c.kwargs), dtype=float)
+        want = _scipy_reference(ex_id, c.args, c.kwargs)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12, err_msg=c.label)
+
+
+def test_messages_name_no_random_number() -> None:
+    from course_lib.checks import check
+
+    for ex_id, good in test_checks.GOOD.items():
+        message = check(ex_id, good, quiet=True).message
+        assert not re.search(r"\d\.\d", message), message
