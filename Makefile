@@ -49,7 +49,7 @@ bench: venv
 	@if [ -f bench/bench_grader.py ]; then $(BIN)/python bench/bench_grader.py; fi
 
 exercises: venv
-	$(BIN)/python -m course_lib.build_exercises
+	$(BIN)/python -m course_lib.grading.build_exercises
 
 grade: venv
 	$(BIN)/python -m course_lib.grade submissions --out grades --progress

@@ -1,7 +1,7 @@
 """How fast the grader is against running each notebook in its own kernel (``make bench``).
 
 Makes 100 submissions of the softmax exercise notebook (correct, partly wrong, stubs,
-syntax errors and a few infinite loops), grades them with ``course_lib.grade`` (2 jobs),
+syntax errors and a few infinite loops), grades them with ``course_lib.grading.grader`` (2 jobs),
 then times nbclient executing notebooks top to bottom in a fresh kernel each, as classic
 autograders do, on a sample of the loop-free ones, and extrapolates to the class.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.build_exercises import answer_ids
-from course_lib.grade import grade
+from course_lib.grading.build_exercises import answer_ids
+from course_lib.grading.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "ex03_softmax.ipynb"

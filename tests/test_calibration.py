@@ -1,11 +1,11 @@
-"""Tests for course_lib.calibration: reliability bins, ECE, temperature fitting."""
+"""Tests for course_lib.lessons.calibration: reliability bins, ECE, temperature fitting."""
 
 import numpy as np
 import pytest
 import scipy.optimize
 import scipy.special
 
-from course_lib.calibration import (
+from course_lib.lessons.calibration import (
     expected_calibration_error,
     fit_temperature,
     reliability_bins,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from course_lib import cross_entropy, cross_entropy_grad, log_softmax, logsumexp, softmax
-from course_lib.checks import check
-from course_lib.exercises import EXERCISES
+from course_lib.grading import check
+from course_lib.grading.registry import EXERCISES
 
 
 def stub(*args, **kwargs):
@@ -74,8 +74,8 @@ def test_correct_answers_pass(exercise_id, seed, capsys) -> None:
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
 def test_correct_answers_pass_hidden_cases(exercise_id) -> None:
-    from course_lib.attempt import run_case
-    from course_lib.exercises import assess
+    from course_lib.grading.attempt import run_case
+    from course_lib.grading.registry import assess
 
     ex = EXERCISES[exercise_id]
     rng = np.random.default_rng(5)
@@ -394,8 +394,8 @@ def test_other_mistakes(exercise_id, fn, mistake) -> None:
 
 
 def test_ties_go_to_the_first_is_checked_by_the_grader() -> None:
-    from course_lib.attempt import run_case
-    from course_lib.exercises import assess
+    from course_lib.grading.attempt import run_case
+    from course_lib.grading.registry import assess
 
     ex = EXERCISES["argmax"]
     cases = ex.cases(np.random.default_rng(3), hidden=True)

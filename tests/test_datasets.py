@@ -1,9 +1,9 @@
-"""Tests for course_lib.datasets: the spiral, the 8x8 digit glyphs and the seeded split."""
+"""Tests for course_lib.lessons.datasets: the spiral, the 8x8 digit glyphs and the seeded split."""
 
 import numpy as np
 import pytest
 
-from course_lib.datasets import (
+from course_lib.lessons.datasets import (
     DIGIT_FONT,
     digit_templates,
     digits,

@@ -8,8 +8,15 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_lib.build_exercises import BEGIN, END, answer_ids, make_exercise, stale, strip_solution
-from course_lib.exercises import EXERCISES
+from course_lib.grading.build_exercises import (
+    BEGIN,
+    END,
+    answer_ids,
+    make_exercise,
+    stale,
+    strip_solution,
+)
+from course_lib.grading.registry import EXERCISES
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("ex*.ipynb"))

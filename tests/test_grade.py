@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 import course_lib
-from course_lib.grade import grade
+from course_lib.grading.grader import grade
 
 PACKAGE = Path(course_lib.__file__).parent
 

@@ -1,11 +1,11 @@
-"""Tests for course_lib.nn: forward pass, gradients by finite differences, training."""
+"""Tests for course_lib.lessons.nn: forward pass, gradients by finite differences, training."""
 
 import numpy as np
 import pytest
 import scipy.special
 
-from course_lib.datasets import digits, spiral
-from course_lib.nn import History, Network, flatten, train
+from course_lib.lessons.datasets import digits, spiral
+from course_lib.lessons.nn import History, Network, flatten, train
 
 
 def _loss(net, X, y, label_smoothing=0.0):

@@ -1,4 +1,4 @@
-"""Smoke tests for course_lib.plots: each figure draws what it claims, with labels."""
+"""Smoke tests for course_lib.lessons.plots: each figure draws what it claims, with labels."""
 
 import matplotlib
 
@@ -8,10 +8,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_lib.calibration import reliability_bins  # noqa: E402
-from course_lib.datasets import digit_templates, spiral  # noqa: E402
-from course_lib.nn import History  # noqa: E402
-from course_lib.plots import (  # noqa: E402
+from course_lib.lessons.calibration import reliability_bins  # noqa: E402
+from course_lib.lessons.datasets import digit_templates, spiral  # noqa: E402
+from course_lib.lessons.nn import History  # noqa: E402
+from course_lib.lessons.plots import (  # noqa: E402
     plot_bars,
     plot_decision_regions,
     plot_history,

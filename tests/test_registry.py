@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from course_lib.exercises import EXERCISES, Case
+from course_lib.grading.registry import EXERCISES, Case
 from tests import test_checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,7 +168,7 @@ def test_references_agree_with_scipy_on_visible_cases(ex_id) -> None:
 
 
 def test_messages_name_no_random_number() -> None:
-    from course_lib.checks import check
+    from course_lib.grading import check
 
     for ex_id, good in test_checks.GOOD.items():
         message = check(ex_id, good, quiet=True).message

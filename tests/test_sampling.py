@@ -1,11 +1,11 @@
-"""Tests for course_lib.sampling: temperature sampling with a seeded generator."""
+"""Tests for course_lib.lessons.sampling: temperature sampling with a seeded generator."""
 
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
 
-from course_lib.sampling import sample
+from course_lib.lessons.sampling import sample
 
 SEED_LOGITS = [1.0, 3.0, 2.0]
 

@@ -1,4 +1,4 @@
-"""Tests for course_lib.streaming: one-pass logsumexp and online softmax."""
+"""Tests for course_lib.lessons.streaming: one-pass logsumexp and online softmax."""
 
 import warnings
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from course_lib import logsumexp, softmax
-from course_lib.streaming import RunningLogSumExp, online_logsumexp, online_softmax
+from course_lib.lessons.streaming import RunningLogSumExp, online_logsumexp, online_softmax
 
 finite = st.floats(-1e308, 1e308, allow_nan=False, allow_infinity=False)
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.special as sp
 import scipy.stats
 
-from course_lib.widgets import (
+from course_lib.lessons.widgets import (
     DTYPES,
     entropy,
     overflow_logits,

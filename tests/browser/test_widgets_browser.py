@@ -3,7 +3,7 @@
 Lesson 03: raising the temperature flattens the probabilities, lowering it sharpens them.
 Lesson 04: float16 past its overflow threshold breaks the naive softmax (inf/nan shown)
 while the stable one stays a distribution. An exercise notebook's check cell answers.
-The texts parsed here follow the contract of course_lib.widgets (temperature_report,
+The texts parsed here follow the contract of course_lib.lessons.widgets (temperature_report,
 overflow_report).
 """
 

@@ -1,4 +1,4 @@
-"""Generate ``exercises/`` from ``solutions/``: ``python -m course_lib.build_exercises``.
+"""Generate ``exercises/`` from ``solutions/``: ``python -m course_lib.grading.build_exercises``.
 
 In every cell tagged ``answer:<id>``, the lines between ``# BEGIN SOLUTION`` and
 ``# END SOLUTION`` become ``# YOUR CODE HERE`` and ``raise NotImplementedError``, keeping
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 BANNER = "<!--GENERATED-->"
 STUB = 'raise NotImplementedError("replace this line with your code")'

@@ -1,6 +1,6 @@
 """The one registry of exercises: cases, reference, known mistakes and how to judge an attempt.
 
-The in-notebook check (:mod:`course_lib.checks`) and the grader (:mod:`course_lib.grade`)
+The in-notebook check (:mod:`.checks`) and the grader (:mod:`.grader`)
 both read it. Cases are drawn afresh from a random generator every time, so a hard-coded
 answer cannot pass; their shapes and labels are fixed, so the printed verdicts are the same
 on every run. Expected values are computed here, with ``course_lib``'s reference functions,
@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.attempt import Attempt
 from course_lib.functions import argmax as ref_argmax
 from course_lib.functions import log_softmax, logsumexp, one_hot, softmax
+from course_lib.grading.attempt import Attempt
 from course_lib.losses import cross_entropy, cross_entropy_grad
 
 

@@ -16,8 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from course_lib.calibration import ReliabilityBins
-from course_lib.nn import History
+from course_lib.lessons.calibration import ReliabilityBins
+from course_lib.lessons.nn import History
 
 __all__ = [
     "plot_bars",
@@ -252,7 +252,7 @@ def overflow_figure(magnitude: float, dtype: str, ax: Axes | None = None) -> Axe
     ['float16', 'float32', 'float64']
     >>> plt.close("all")
     """
-    from course_lib.widgets import DTYPES, overflow_threshold
+    from course_lib.lessons.widgets import DTYPES, overflow_threshold
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 2.4))

@@ -264,7 +264,7 @@ def train(
 
     Examples
     --------
-    >>> from course_lib.datasets import spiral
+    >>> from course_lib.lessons.datasets import spiral
     >>> X, y = spiral(n_per_class=50, seed=0)
     >>> net = Network([2, 3], seed=0)
     >>> history = train(net, X, y, epochs=100, lr=1.0)

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.attempt import run_case
-from course_lib.exercises import EXERCISES, Assessment, assess
+from course_lib.grading.attempt import run_case
+from course_lib.grading.registry import EXERCISES, Assessment, assess
 
 __all__ = ["check"]
 
@@ -24,7 +24,7 @@ def check(exercise_id: str, fn: Any, *, seed: int | None = None, quiet: bool = F
     Parameters
     ----------
     exercise_id : str
-        One of ``course_lib.exercises.EXERCISES`` (``"max"``, ``"softmax"``, ...).
+        One of ``course_lib.grading.registry.EXERCISES`` (``"max"``, ``"softmax"``, ...).
     fn : callable
         The learner's function.
     seed : int, optional

@@ -114,7 +114,7 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from course_lib.plots import temperature_bars
+    from course_lib.lessons.plots import temperature_bars
 
     slider = w.FloatLogSlider(
         value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.01,
@@ -146,7 +146,7 @@ def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma:
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from course_lib.plots import overflow_figure
+    from course_lib.lessons.plots import overflow_figure
 
     slider = w.FloatLogSlider(
         value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",

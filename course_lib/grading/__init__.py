@@ -1,0 +1,13 @@
+"""The machinery of grading, kept apart from the math of the course.
+
+* :mod:`.registry`: the exercises (cases, reference answers, known mistakes, judging);
+* :mod:`.attempt`: one call of a learner's function, recorded as plain data;
+* :mod:`.checks`: ``check(exercise_id, fn)``, the check cell of every exercise notebook;
+* :mod:`.sandbox`: the confined worker that runs graded answer cells;
+* :mod:`.grader`: ``python -m course_lib.grade``, a class graded student by student;
+* :mod:`.build_exercises`: ``exercises/`` generated from ``solutions/``.
+"""
+
+from course_lib.grading.checks import check
+
+__all__ = ["check"]

@@ -1,0 +1,3 @@
+"""What the lessons use beside the math: widget callbacks, figures, data sets, a small
+network, calibration, sampling and the online softmax. The math itself lives one level up
+(:mod:`course_lib.functions`, :mod:`course_lib.losses`)."""
