@@ -1,11 +1,23 @@
-"""Tests for course_lib.lessons.sampling: temperature sampling with a seeded generator."""
+"""Tests for course_lib.lessons.sampling: temperature, top-k and top-p sampling."""
+
+import doctest
+import math
 
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from course_lib.lessons.sampling import sample
+from course_lib.lessons import sampling
+from course_lib.lessons.sampling import (
+    cutoff_report,
+    sample,
+    sampling_probs,
+    top_k_filter,
+    top_p_filter,
+)
 
 SEED_LOGITS = [1.0, 3.0, 2.0]
 
@@ -66,19 +78,6 @@ def test_errors_are_explained():
 # The references below follow the definitions word for word, one token at a time, in plain
 # Python (math.fsum for sums, math.exp for softmax), sharing no code with course_lib.
 
-import doctest  # noqa: E402
-import math  # noqa: E402
-
-from hypothesis import assume, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from course_lib.lessons import sampling  # noqa: E402
-from course_lib.lessons.sampling import (  # noqa: E402
-    cutoff_report,
-    sampling_probs,
-    top_k_filter,
-    top_p_filter,
-)
 
 
 def ref_softmax(row, T=1.0):
