@@ -1,0 +1,188 @@
+"""Tests for course_lib.lessons.language_model: the bigram model, perplexity, attention.
+
+References are written here from the definitions: pairs counted with collections.Counter,
+log-probabilities from scipy.special.log_softmax one pair at a time, gradients by central
+differences, attention by scipy's softmax over the full score matrix.
+"""
+
+from __future__ import annotations
+
+import doctest
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+import scipy.special
+
+from course_lib.lessons import language_model as lm
+from course_lib.lessons.language_model import (
+    Vocabulary,
+    attention_entropy,
+    attention_weights,
+    bigram_counts,
+    bigram_loss,
+    bigram_loss_grad,
+    causal_mask,
+    count_model,
+    generate,
+    load_corpus,
+    perplexity,
+    streaming_attention,
+    train_bigram,
+)
+
+TEXT = "the cat sat on the mat. the rat ate the hat, then sat."
+
+
+def _pairs_nll(W, ids):
+    """Mean of -log softmax(W[prev])[next] over every pair, one pair at a time."""
+    logp = scipy.special.log_softmax(W, axis=1)
+    return math.fsum(-logp[a, b] for a, b in zip(ids[:-1], ids[1:], strict=True)) / (
+        len(ids) - 1)
+
+
+def test_corpus_is_the_committed_snapshot_with_a_29_character_alphabet():
+    text = load_corpus()
+    assert set(text) == set(" ,.abcdefghijklmnopqrstuvwxyz")
+    assert len(text) > 40_000 and "  " not in text and text == load_corpus()
+
+
+def test_vocabulary_round_trips_and_refuses_unknown_characters():
+    vocab = Vocabulary.from_text(TEXT)
+    assert vocab.decode(vocab.encode(TEXT)) == TEXT
+    assert vocab.size == len(set(TEXT))
+    with pytest.raises(ValueError, match="'Q'"):
+        vocab.encode("Q")
+
+
+def test_counts_match_a_counter_of_pairs():
+    vocab = Vocabulary.from_text(TEXT)
+    counts = bigram_counts(vocab.encode(TEXT), vocab.size)
+    pairs = Counter(zip(TEXT[:-1], TEXT[1:], strict=True))
+    for a in vocab.chars:
+        for b in vocab.chars:
+            assert counts[vocab.chars.index(a), vocab.chars.index(b)] == pairs.get((a, b), 0)
+    assert counts.sum() == len(TEXT) - 1
+
+
+def test_count_model_rows_and_smoothing():
+    counts = np.array([[0.0, 3.0, 1.0], [0.0, 0.0, 0.0], [2.0, 2.0, 0.0]])
+    np.testing.assert_allclose(count_model(counts), [[0, 0.75, 0.25], [1 / 3] * 3, [0.5, 0.5, 0]])
+    np.testing.assert_allclose(count_model(counts, alpha=1.0),
+                               [[1 / 7, 4 / 7, 2 / 7], [1 / 3] * 3, [3 / 7, 3 / 7, 1 / 7]])
+
+
+def test_grouped_loss_and_gradient_equal_the_per_pair_ones():
+    vocab = Vocabulary.from_text(TEXT)
+    ids = vocab.encode(TEXT)
+    counts = bigram_counts(ids, vocab.size)
+    W = np.random.default_rng(0).standard_normal((vocab.size, vocab.size))
+    assert bigram_loss(W, counts) == pytest.approx(_pairs_nll(W, ids), rel=1e-13)
+    # gradient: per pair softmax - onehot, divided by the number of pairs, added into its row
+    p = scipy.special.softmax(W, axis=1)
+    ref = np.zeros_like(W)
+    for a, b in zip(ids[:-1], ids[1:], strict=True):
+        ref[a] += p[a] - np.eye(vocab.size)[b]
+    ref /= len(ids) - 1
+    np.testing.assert_allclose(bigram_loss_grad(W, counts), ref, atol=1e-15)
+    # and by central differences of the loss itself
+    h, num = 1e-6, np.zeros_like(W)
+    for i, j in [(0, 0), (3, 5), (vocab.size - 1, 2)]:
+        e = np.zeros_like(W)
+        e[i, j] = h
+        num[i, j] = (bigram_loss(W + e, counts) - bigram_loss(W - e, counts)) / (2 * h)
+        assert num[i, j] == pytest.approx(ref[i, j], abs=1e-9)
+
+
+def test_counting_is_the_minimum_training_approaches():
+    vocab = Vocabulary.from_text(TEXT)
+    counts = bigram_counts(vocab.encode(TEXT), vocab.size)
+    P = count_model(counts)
+    mle = -math.fsum(c * math.log(P[a, b]) for (a, b), c in np.ndenumerate(counts) if c) / (
+        counts.sum())
+    W, losses = train_bigram(counts, steps=400, lr=20.0)
+    assert losses[0] == pytest.approx(math.log(vocab.size), rel=1e-14)  # zeros: uniform
+    assert np.all(np.diff(losses) <= 1e-15)  # gradient descent never goes up here
+    assert np.all(losses >= mle - 1e-12)  # nothing beats the counted model on its own data
+    assert losses[-1] - mle < 0.02
+    np.testing.assert_allclose(scipy.special.softmax(W, axis=1)[counts.sum(1) > 5],
+                               P[counts.sum(1) > 5], atol=0.02)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf: never-seen pairs
+        G = bigram_loss_grad(np.log(P), counts)
+    assert np.abs(G).max() < 1e-15  # the counted model's logits are a stationary point
+
+
+def test_perplexity_is_exp_mean_nll_and_uniform_gives_the_vocabulary_size():
+    rng = np.random.default_rng(1)
+    z, y = rng.standard_normal((6, 29)) * 3, rng.integers(0, 29, 6)
+    ref = math.exp(-np.mean(scipy.special.log_softmax(z, axis=1)[np.arange(6), y]))
+    assert perplexity(z, y) == pytest.approx(ref, rel=1e-13)
+    assert perplexity(np.zeros((5, 29)), y[:5]) == pytest.approx(29, rel=1e-14)
+    assert perplexity([[0.0, 50.0]], [1]) == pytest.approx(1.0, abs=1e-20)
+
+
+def test_generate_follows_only_seen_pairs_and_is_seeded():
+    vocab = Vocabulary.from_text(TEXT)
+    counts = bigram_counts(vocab.encode(TEXT), vocab.size)
+    with np.errstate(divide="ignore"):
+        W = np.log(count_model(counts))
+    text = generate(W, vocab, "t", 300, rng=5)
+    assert len(text) == 301 and text == generate(W, vocab, "t", 300, rng=5)
+    assert all(counts[vocab.chars.index(a), vocab.chars.index(b)] > 0
+               for a, b in zip(text[:-1], text[1:], strict=True))
+    greedy = generate(W, vocab, "t", 6, rng=0, top_k=1)
+    expected = "t"
+    for _ in range(6):
+        expected += vocab.chars[int(np.argmax(counts[vocab.chars.index(expected[-1])]))]
+    assert greedy == expected
+
+
+def test_causal_mask_and_masked_attention():
+    n = 5
+    np.testing.assert_array_equal(causal_mask(n) == 0, np.tril(np.ones((n, n), bool)))
+    assert np.all(causal_mask(n)[np.triu_indices(n, 1)] == -np.inf)
+    rng = np.random.default_rng(2)
+    q, k = rng.standard_normal((2, n, 8))
+    w = attention_weights(q, k, causal_mask(n))
+    ref = scipy.special.softmax(np.where(np.tri(n, dtype=bool), q @ k.T / math.sqrt(8),
+                                         -np.inf), axis=1)
+    np.testing.assert_allclose(w, ref, rtol=1e-13, atol=0)
+    assert np.all(w[np.triu_indices(n, 1)] == 0.0) and w[0, 0] == 1.0
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-15)
+    unscaled = attention_weights(q, k, scale=False)
+    np.testing.assert_allclose(unscaled, scipy.special.softmax(q @ k.T, axis=1), rtol=1e-13)
+
+
+def test_scaling_keeps_attention_from_saturating():
+    ds = [1, 4, 16, 64, 256, 1024]
+    scaled = [attention_entropy(d) for d in ds]
+    unscaled = [attention_entropy(d, scale=False) for d in ds]
+    assert scaled[0] == unscaled[0]  # sqrt(1) = 1
+    assert max(scaled) - min(scaled) < 0.3 and min(scaled) > 3.4  # log 64 = 4.16
+    # for large d the scaled scores are ~N(0, 1): entropy about log 64 - 1/2
+    assert scaled[-1] == pytest.approx(math.log(64) - 0.5, abs=0.05)
+    assert all(a > b for a, b in zip(unscaled, unscaled[1:], strict=False))
+    assert unscaled[-1] < 0.2
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 16, 100])
+@pytest.mark.parametrize("causal", [False, True])
+def test_streaming_attention_matches_the_full_softmax(block, causal):
+    rng = np.random.default_rng(block)
+    n, d = 16, 8
+    q, k, v = rng.standard_normal((n, d)) * 30, rng.standard_normal((n, d)), rng.standard_normal(
+        (n, 3))
+    scores = q @ k.T / math.sqrt(d)
+    if causal:
+        scores = np.where(np.tri(n, dtype=bool), scores, -np.inf)
+    ref = scipy.special.softmax(scores, axis=1) @ v
+    with np.errstate(all="raise"):
+        got = streaming_attention(q, k, v, block=block, causal=causal)
+    np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-13)
+    with pytest.raises(ValueError, match="block"):
+        streaming_attention(q, k, v, block=0)
+
+
+def test_docstring_examples_of_the_module_run():
+    assert doctest.testmod(lm, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
