@@ -25,8 +25,8 @@ def _ids(paths):
     return [str(p.relative_to(ROOT)) for p in paths]
 
 
-def test_the_eight_lessons_are_there() -> None:
-    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(8)]
+def test_the_nine_lessons_are_there() -> None:
+    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(9)]
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))

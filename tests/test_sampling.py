@@ -292,3 +292,18 @@ def test_cutoff_report_reads_the_cut():
 
 def test_docstring_examples_of_the_module_run():
     assert doctest.testmod(sampling, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_cutoff_bars_draw_before_and_after():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    z = [3.0, 2.2, 1.5, 0.3, -0.5]
+    ax = sampling.cutoff_bars(z, 0.5, top_k=2, names="ab cd")
+    heights = [b.get_height() for b in ax.patches]
+    np.testing.assert_allclose(heights[:5], scipy.special.softmax(np.array(z) / 0.5), rtol=1e-12)
+    np.testing.assert_allclose(heights[5:], ref_cut(z, 0.5, k=2), rtol=1e-12)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "␣", "c", "d"]
+    plt.close(ax.figure)

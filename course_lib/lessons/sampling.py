@@ -33,6 +33,7 @@ from course_lib._validation import as_float_array, check_temperature, require_no
 from course_lib.functions import softmax
 
 __all__ = [
+    "cutoff_bars",
     "cutoff_report",
     "cutoff_widget",
     "sample",
@@ -335,6 +336,37 @@ def cutoff_report(
     return "\n".join(lines)
 
 
+def cutoff_bars(
+    logits: ArrayLike,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    names: Sequence[str] | None = None,
+    ax=None,
+):
+    """Bars of ``softmax(logits / T)`` (grey) beside the cut, renormalised distribution (blue).
+
+    Returns the matplotlib ``Axes``; its first ``K`` bars are the distribution before the
+    cuts and the next ``K`` the one after, in the order of ``logits``.
+    """
+    import matplotlib.pyplot as plt
+
+    z = _logits(logits, "cutoff_bars").astype(np.float64)
+    before = softmax(z, temperature=temperature)
+    after = sampling_probs(z, temperature=temperature, top_k=top_k, top_p=top_p)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 2.8))
+    x = np.arange(len(z))
+    ax.bar(x - 0.2, before, width=0.4, color="lightgray", label="softmax(z / T)")
+    ax.bar(x + 0.2, after, width=0.4, color="tab:blue", label="after the cuts, renormalised")
+    labels = [str(n) for n in names] if names is not None else [str(i) for i in x]
+    ax.set_xticks(x, [n if n != " " else "␣" for n in labels])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    ax.legend(loc="upper right")
+    return ax
+
+
 def cutoff_widget(
     logits: ArrayLike,
     names: Sequence[str] | None = None,
@@ -361,19 +393,10 @@ def cutoff_widget(
     def show(_change: object = None) -> None:
         k = None if k_slider.value >= len(z) else k_slider.value
         p = None if p_slider.value >= 1.0 else p_slider.value
-        before = softmax(z, temperature=t_slider.value)
-        after = sampling_probs(z, t_slider.value, top_k=k, top_p=p)
         out.clear_output(wait=True)
         with out:
             print(cutoff_report(z, t_slider.value, top_k=k, top_p=p, names=labels))
-            fig, ax = plt.subplots(figsize=(8, 2.8))
-            x = np.arange(len(z))
-            ax.bar(x - 0.2, before, width=0.4, color="lightgray", label="softmax(z / T)")
-            ax.bar(x + 0.2, after, width=0.4, color="tab:blue", label="after the cuts")
-            ax.set_xticks(x, labels)
-            ax.set_ylim(0, 1)
-            ax.set_ylabel("probability")
-            ax.legend(loc="upper right")
+            cutoff_bars(z, t_slider.value, top_k=k, top_p=p, names=labels)
             plt.show()
 
     for s in (t_slider, k_slider, p_slider):
