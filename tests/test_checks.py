@@ -10,6 +10,8 @@ import pytest
 from course_lib import cross_entropy, cross_entropy_grad, log_softmax, logsumexp, softmax
 from course_lib.grading import check
 from course_lib.grading.registry import EXERCISES
+from tests.test_ex06_checks import GOOD as EX06_GOOD
+from tests.test_ex06_checks import OTHER_CASES as EX06_CASES
 
 
 def stub(*args, **kwargs):
@@ -60,6 +62,7 @@ GOOD = {
     "softmax_axis": good_softmax, "stable_softmax": good_softmax, "logsumexp": good_lse,
     "cross_entropy": good_ce, "cross_entropy_grad": good_ce_grad,
 }
+GOOD.update(EX06_GOOD)  # lesson 08's exercises, tested in tests/test_ex06_checks.py
 
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
@@ -465,4 +468,5 @@ TESTED_ELSEWHERE = {
     *((e, "input mutated") for e in EXERCISES),
     ("softmax", "missing keepdims"), ("softmax_axis", "missing keepdims"),
     ("stable_softmax", "missing keepdims"), ("argmax", "ties go to the last"),
+    *((e, m) for e, _, m in EX06_CASES),  # proven in tests/test_ex06_checks.py
 }

@@ -21,6 +21,7 @@ NOTEBOOKS = {  # .agents/NAMES.md
     "ex03_softmax.ipynb": {"softmax", "softmax_axis"},
     "ex04_stability.ipynb": {"stable_softmax", "logsumexp"},
     "ex05_cross_entropy.ipynb": {"cross_entropy", "cross_entropy_grad"},
+    "ex06_language_model.ipynb": {"perplexity", "top_k"},
 }
 
 
@@ -150,7 +151,12 @@ def _scipy_reference(ex_id: str, args: tuple, kwargs: dict):
         return special.softmax(x, axis=axis)
     if ex_id == "logsumexp":
         return special.logsumexp(x, axis=axis, keepdims=kwargs.get("keepdims", False))
+    if ex_id == "top_k":  # kept when fewer than k logits of the row are larger
+        k = args[1]
+        return np.where((x[..., None, :] > x[..., :, None]).sum(-1) < k, x, -np.inf)
     t = np.asarray(args[1])
+    if ex_id == "perplexity":
+        return np.exp(-np.mean(special.log_softmax(x, axis=-1)[np.arange(len(t)), t]))
     if ex_id == "cross_entropy":
         return -np.mean(special.log_softmax(x, axis=-1)[np.arange(len(t)), t])
     grad = special.softmax(x, axis=-1)

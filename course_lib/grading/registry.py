@@ -646,3 +646,180 @@ def assess(exercise_id: str, cases: list[Case], attempts: list[Attempt]) -> Asse
         lines.append(f"It looks like: {mistake.name}. Hint: {mistake.hint}.")
     lines.append("First failure: " + failures[0])
     return Assessment(False, score, "\n".join(lines), failures)
+
+
+# --- lesson 08: perplexity and top-k (one block, appended) ---------------------------------
+# Self-contained on purpose: its case makers, references and mistakes live here and it only
+# adds two entries to EXERCISES.
+
+
+def _ppl(z: Any, t: Any) -> np.ndarray:
+    return np.exp(cross_entropy(np.asarray(z, dtype=np.float64), t))
+
+
+def _perplexity_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    def batch(n: int, k: int, scale: float = 3.0, shift: float = 0.0) -> tuple:
+        return (_arr(rng, (n, k), scale) + shift, rng.integers(0, k, n))
+
+    if not hidden:
+        one_bad = _arr(rng, (4, 5))
+        labels = rng.integers(0, 5, 4)
+        one_bad[0, (labels[0] + 1) % 5] += 800.0  # one confident mistake: -log p = ~800
+        return [
+            Case("a batch of 6, 4 classes", batch(6, 4)),
+            Case("a batch of 8, 3 classes", batch(8, 3)),
+            Case("a batch of 5, 29 classes", batch(5, 29)),
+            Case("equal logits (the uniform model: perplexity K)",
+                 (np.full((3, 7), rng.normal()), rng.integers(0, 7, 3))),
+            Case("one confident mistake (a logit gap of 800) in a batch of 4", (one_bad, labels)),
+        ]
+    sure = _arr(rng, (5, 6))
+    right = rng.integers(0, 6, 5)
+    sure[np.arange(5), right] += 40.0  # confident and right: perplexity just above 1
+    return [
+        Case("logits near 1e4", batch(4, 5, 3.0, 1e4), hidden=True),
+        Case("a big batch, 29 classes", batch(64, 29), hidden=True),
+        Case("-inf on a wrong class", _masked_wrong(rng), hidden=True),
+        Case("confident and right", (sure, right), hidden=True),
+        Case("one sample", batch(1, 5), hidden=True),
+        Case("lists", tuple(a.tolist() for a in batch(3, 4)), hidden=True),
+    ]
+
+
+def _per_sample_nll(z: Any, t: Any) -> np.ndarray:
+    return cross_entropy(np.asarray(z, dtype=np.float64), t, reduction="none")
+
+
+def _top_k_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    if not hidden:
+        ties = rng.integers(0, 2, (5, 6)).astype(float)  # 0s and 1s ...
+        ties[:, rng.permutation(6)[:4]] = [3.0, 2.0, 2.0, 2.0]  # ... one 3 and three 2s a row
+        return [
+            Case("a vector, k=2", (_arr(rng, (6,)), 2)),
+            Case("a batch of rows, k=3", (_arr(rng, (4, 7)), 3)),
+            Case("k=1 (greedy)", (_arr(rng, (3, 5)), 1)),
+            Case("ties at the k-th value, k=2", (ties, 2)),
+            Case("k equal to the vocabulary", (_arr(rng, (2, 4)), 4)),
+        ]
+    masked = _arr(rng, (3, 6))
+    masked[:, :4] = -np.inf  # two finite logits per row, k = 3
+    top_tie = _arr(rng, (4, 5))
+    top_tie[:, 1] = top_tie[:, 3] = top_tie.max(axis=1) + 1.0
+    return [
+        Case("k larger than the vocabulary", (_arr(rng, (3, 4)), 9), hidden=True),
+        Case("float32, k=2", (_arr(rng, (4, 6)).astype(np.float32), 2), hidden=True),
+        Case("a 3-D batch, k=2", (_arr(rng, (2, 3, 5)), 2), hidden=True),
+        Case("-inf already there, k=3", (masked, 3), hidden=True),
+        Case("two tokens tie at the top, k=1", (top_tie, 1), hidden=True),
+        Case("rows far apart (1e300 and -1e300), k=2",
+             (np.stack([_arr(rng, (5,), 1e299) + 1e300, _arr(rng, (5,), 1e299) - 1e300]), 2),
+             hidden=True),
+        Case("a list of lists, k=2", (_arr(rng, (3, 4)).round(1).tolist(), 2), hidden=True),
+    ]
+
+
+def _kth(x: Any, k: int, axis: int | None = -1, offset: int = 0) -> np.ndarray:
+    a = np.asarray(x, dtype=float)
+    if axis is None:
+        return np.sort(a, axis=None)[::-1][min(k - 1 + offset, a.size - 1)]
+    s = -np.sort(-a, axis=axis)
+    return np.take(s, [min(max(k - 1 + offset, 0), a.shape[axis] - 1)], axis=axis)
+
+
+def _top_k_exactly_k(last: bool) -> Callable[..., np.ndarray]:
+    @_quiet
+    def f(x: Any, k: int) -> np.ndarray:
+        a = np.asarray(x, dtype=float)
+        if last:  # argsort ascending, take the end: the last of the tied tokens win
+            order = np.argsort(a, axis=-1, kind="stable")[..., max(a.shape[-1] - k, 0):]
+        else:  # argsort of -x: the first of the tied tokens win
+            order = np.argsort(-a, axis=-1, kind="stable")[..., :k]
+        keep = np.zeros(a.shape, dtype=bool)
+        np.put_along_axis(keep, order, True, axis=-1)
+        return np.where(keep, a, -np.inf)
+
+    return f
+
+
+def _top_k_mistakes() -> tuple[Mistake, ...]:
+    from course_lib.lessons.sampling import top_k_filter
+
+    def thresholded(offset: int = 0, axis: int | None = -1, fill: float = -np.inf):
+        @_quiet
+        def f(x: Any, k: int) -> np.ndarray:
+            a = np.asarray(x, dtype=float)
+            return np.where(a >= _kth(a, k, axis, offset), a, fill)
+
+        return f
+
+    ties = ("you kept exactly k tokens (an argsort cut), so a token that ties with the k-th "
+            "largest logit was dropped; keep every logit >= the k-th largest value of its row")
+    return (
+        MUTATED,
+        Mistake("ties broken", ties, _top_k_exactly_k(last=False)),
+        Mistake("ties broken (the last ones kept)", ties, _top_k_exactly_k(last=True)),
+        Mistake("one token too many", "you kept k + 1 tokens: the k-th largest value is at "
+                "position k - 1 of the row sorted in descending order", thresholded(offset=1)),
+        Mistake("one token too few", "you kept k - 1 tokens: the k-th largest value is at "
+                "position k - 1 of the row sorted in descending order, and it stays",
+                thresholded(offset=-1)),
+        Mistake("zeros instead of -inf", "you wrote 0 over the dropped logits, but a logit of 0 "
+                "still gets probability from softmax; write -inf (`-np.inf`), which gets exactly 0",
+                thresholded(fill=0.0)),
+        Mistake("probabilities returned", "you returned softmax of the kept logits; the "
+                "function returns the logits themselves, with -inf where a token is dropped",
+                _quiet(lambda x, k: softmax(top_k_filter(x, k)))),
+        Mistake("whole-batch threshold", "you took the k-th largest value of the whole batch; "
+                "each row (the last axis) keeps its own k largest: sort along `axis=-1` and "
+                "keep the dims (`keepdims`, or `[..., k-1:k]`)", thresholded(axis=None)),
+        Mistake("smallest kept", "you kept the k smallest logits; top-k keeps the largest "
+                "(sort in descending order, or take from the end of an ascending sort)",
+                _quiet(lambda x, k: np.where(np.asarray(x, dtype=float) <= np.take(np.sort(
+                    np.asarray(x, dtype=float), axis=-1), [k - 1], axis=-1),
+                    np.asarray(x, dtype=float), -np.inf))),
+    )
+
+
+def _lesson08_exercises() -> dict[str, Exercise]:
+    from course_lib.lessons.sampling import top_k_filter
+
+    ex = [
+        Exercise(
+            "perplexity", "Perplexity from logits", "my_perplexity",
+            "ex06_language_model.ipynb", _perplexity_cases, _ppl,
+            (
+                MUTATED,
+                Mistake("exp forgotten", "you returned the mean cross-entropy; perplexity is "
+                        "its exponential, `np.exp(mean_loss)`",
+                        lambda z, t: cross_entropy(np.asarray(z, dtype=np.float64), t)),
+                Mistake("log of softmax", "`np.log(softmax(...))` turns an underflowed "
+                        "probability into -inf (and perplexity into inf); use log_softmax: "
+                        "`x - logsumexp(x)`",
+                        _quiet(lambda z, t: np.exp(-np.mean(np.log(np.take_along_axis(
+                            _naive_softmax(z), np.asarray(t)[:, None], 1)))))),
+                Mistake("mean of per-sample perplexities", "you averaged `exp(loss)` of each "
+                        "sample; perplexity is `exp` of the mean loss (a geometric mean of "
+                        "1/p), which one very wrong sample cannot blow up as much",
+                        _quiet(lambda z, t: np.mean(np.exp(_per_sample_nll(z, t))))),
+                Mistake("exp of the sum", "you exponentiated the *sum* of the losses; take the "
+                        "mean over the batch first, then `np.exp`",
+                        _quiet(lambda z, t: np.exp(_per_sample_nll(z, t).sum()))),
+                Mistake("sign flipped", "you returned `exp(-loss)`, the geometric mean "
+                        "probability of the right answers; perplexity is its inverse, "
+                        "`exp(+mean loss)`", _quiet(lambda z, t: 1.0 / _ppl(z, t))),
+                Mistake("inverse of the mean probability", "you returned 1 / mean(p_y); "
+                        "perplexity is exp of the mean of -log p_y (average the logs, not the "
+                        "probabilities)", _quiet(lambda z, t: 1.0 / np.mean(np.exp(
+                            -_per_sample_nll(z, t))))),
+            ),
+        ),
+        Exercise(
+            "top_k", "Top-k: keep the k largest logits of each row", "my_top_k",
+            "ex06_language_model.ipynb", _top_k_cases, lambda x, k: top_k_filter(x, k),
+            _top_k_mistakes(),
+        ),
+    ]
+    return {e.id: e for e in ex}
+
+
+EXERCISES.update(_lesson08_exercises())
