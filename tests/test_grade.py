@@ -545,3 +545,25 @@ def test_bwrap_is_found_where_make_installs_it() -> None:
     if shutil.which("bwrap") is None:
         pytest.skip("LOUD SKIP: bwrap is not installed; the grader runs with basic isolation")
     assert isolation.choose("bwrap").mode == "bwrap"
+
+
+def test_a_grader_failure_on_one_student_loses_no_one_else(tmp_path, monkeypatch, capsys) -> None:
+    from course_lib.grading import grader
+
+    real = grader.assess
+
+    def fragile(ex_id, cases, attempts):
+        if any(a.output is not None and a.output.size and float(a.output.flat[0]) == 0.0
+               for a in attempts):
+            raise RuntimeError("boom")
+        return real(ex_id, cases, attempts)
+
+    monkeypatch.setattr(grader, "assess", fragile)
+    notebook(tmp_path / "subs" / "good.ipynb", {"softmax": GOOD_SOFTMAX})
+    notebook(tmp_path / "subs" / "zeros.ipynb",
+             {"softmax": "def my_softmax(x, axis=-1):\n    return np.zeros(np.shape(x))\n"})
+    results = {r.name: r for r in grade([tmp_path / "subs"], tmp_path / "out", progress=False)}
+    assert results["good"].total == 1.0
+    assert "grading failed: RuntimeError: boom" in results["zeros"].output
+    assert "zeros: grading failed" in capsys.readouterr().err
+    assert sorted(_rows(tmp_path / "out" / "grades.csv")) == ["good", "zeros"]

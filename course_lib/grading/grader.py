@@ -272,7 +272,15 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # the reference's own warnings are not the student's
         for s, (messages, outcome, notes) in zip(students, raw, strict=True):
-            results.append(judge(s, exercises, cases, messages, outcome, header + notes))
+            try:
+                results.append(judge(s, exercises, cases, messages, outcome, header + notes))
+            except Exception as exc:  # the grader's own bug costs this student a regrade only
+                why = f"grading failed: {type(exc).__name__}: {exc}; please regrade"
+                print(f"WARNING: {s.name}: {why}", file=sys.stderr)
+                results.append(reports.StudentResult(
+                    s.name, list(exercises), messages={e: f"{e}: not graded" for e in exercises},
+                    output="\n".join([*header, why]),
+                    notebooks=[p.name for p in s.notebooks]))
     if tampered:  # only possible without bubblewrap and Landlock
         print("WARNING: course_lib changed on disk during the run; reinstall it and regrade",
               file=sys.stderr)

@@ -262,6 +262,8 @@ class Sandbox:
         try:
             with open(printed_path, "rb") as f:
                 printed = f.read(PRINTED_CHARS).decode("utf-8", "replace")
+                if f.read(1):
+                    printed += f"\n[... cut: only the first {PRINTED_CHARS} bytes are kept]"
         except OSError:
             printed = ""
         return Outcome(lines, printed, _ending(proc.returncode, timed_out, timeout))
