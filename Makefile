@@ -11,14 +11,14 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 # Jupyter refuses to run as root without this flag; machines here often run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade clean
+.PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
 	@echo "make test       set up .venv, run ruff and every test (unit, notebooks, grader, browser)"
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make grade      grade submissions/*.ipynb into grades/"
+	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -36,10 +36,11 @@ lab: venv
 lint: venv
 	$(BIN)/ruff check .
 
-browser-deps:
-	@bash tools/ensure_chromium.sh
+# Debian's chromium (browser tests), bubblewrap (the grader's sandbox), shellcheck.
+system-deps:
+	@bash tools/ensure_system_packages.sh
 
-test: venv browser-deps lint
+test: venv system-deps lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	    tests $(NOTEBOOK_DIRS)
@@ -52,7 +53,9 @@ exercises: venv
 	$(BIN)/python -m course_lib.grading.build_exercises
 
 grade: venv
-	$(BIN)/python -m course_lib.grade submissions --out grades --progress
+	@bash tools/ensure_system_packages.sh bubblewrap
+	$(BIN)/python -m course_lib.grade submissions --out grades \
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
