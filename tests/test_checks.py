@@ -383,6 +383,12 @@ def lse_ignores_keepdims(x, axis=-1, keepdims=False):
     return good_lse(x, axis=axis, keepdims=not keepdims)
 
 
+def lse_no_keepdims(x, axis=-1, keepdims=False):
+    x = np.asarray(x)
+    m = x.max(axis=axis)
+    return m + np.log(np.exp(x - m).sum(axis=axis))
+
+
 def lse_global_shift(x, axis=-1, keepdims=False):
     x = _as(x)
     m = np.max(x)
@@ -480,6 +486,7 @@ OTHER_CASES = [
     ("logsumexp", lse_min_shift, "shift by the minimum"),
     ("logsumexp", lse_mean_shift, "shift by the mean"),
     ("logsumexp", lse_squeezed, "squeeze without an axis"),
+    ("logsumexp", lse_no_keepdims, "missing keepdims"),
     ("cross_entropy", ce_all_targets, "every target picked for every row"),
     ("cross_entropy", ce_mean_nk, "mean over all n·K entries"),
     ("cross_entropy_grad", grad_mean_nk, "divided by n·K"),

@@ -525,6 +525,13 @@ SOFTMAX_MISTAKES = (
 SHIFT_MISTAKES = (OVERFLOW, GLOBAL_SHIFT, MIN_SHIFT, MEAN_SHIFT)
 
 
+@_quiet
+def _lse_no_keepdims(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    x = _f(x)
+    m = x.max(axis=axis)
+    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=keepdims))
+
+
 def _lse_shift(m: Mistake, shift: Callable[[np.ndarray, int], Any], extra: str = "") -> Mistake:
     return Mistake(m.name, m.hint + extra, _shifted_lse(shift))
 
@@ -637,6 +644,10 @@ def _exercises() -> dict[str, Exercise]:
                         "back", lambda x, axis=-1, keepdims=False: logsumexp(
                             _f(x) - np.max(_f(x), axis=axis, keepdims=True),
                             axis=axis, keepdims=keepdims)),
+                Mistake("missing keepdims", "`x.max(axis=axis)` drops the reduced axis, so "
+                        "`x - m` no longer lines up; take `m = x.max(axis=axis, "
+                        "keepdims=True)`, and drop that axis at the end unless `keepdims`",
+                        _lse_no_keepdims),
                 Mistake("keepdims ignored", "honour `keepdims`: keep the reduced axis with "
                         "length 1 only when it is True",
                         lambda x, axis=-1, keepdims=False: logsumexp(
