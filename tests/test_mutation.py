@@ -348,6 +348,8 @@ def mutation_report(ex_id: str) -> dict:
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
         drawn.append((ex.cases(rng, hidden=False), ex.cases(rng, hidden=True)))
+        result = graded(ex_id, reference, drawn[-1][0] + drawn[-1][1])
+        assert result.passed, f"the solution itself fails: {result.message}"
     made = mutants(source)
     kept, by_visible, by_hidden, survivors, equivalent = [], [], [], [], []
     for desc, code in made:

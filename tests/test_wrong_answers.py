@@ -269,3 +269,57 @@ def test_float32_for_float64_is_refused() -> None:
     graded = grade("logsumexp", lossy, 0)
     assert graded.score < 1
     assert hint_of(graded.message) == "wrong dtype"
+
+
+# --- right answers in other styles pass every draw -----------------------------------------
+
+
+def softmax_inplace(x, axis=-1):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def lse_in_float32_kept(x, axis=-1, keepdims=False):
+    x = np.asarray(x)  # float32 stays float32
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else out.squeeze(axis)
+
+
+def ce_take_along(logits, targets):
+    z = np.asarray(logits)
+    m = z.max(axis=-1, keepdims=True)
+    lp = z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(lp, np.asarray(targets)[:, None], axis=-1).mean()
+
+
+def grad_with_eye(logits, targets):
+    z = np.asarray(logits)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    return (p - np.eye(z.shape[1])[targets]) / z.shape[0]
+
+
+def one_hot_compare(labels, num_classes):
+    return (np.asarray(labels)[..., None] == np.arange(num_classes)).astype(float)
+
+
+def argmax_by_hand(x, axis=-1):
+    x = np.moveaxis(np.asarray(x), axis, -1)
+    is_max = x == x.max(axis=-1, keepdims=True)
+    return np.argmax(is_max, axis=-1)  # the first True
+
+
+RIGHT = [("softmax", softmax_inplace), ("softmax_axis", softmax_inplace),
+         ("stable_softmax", softmax_inplace), ("logsumexp", lse_in_float32_kept),
+         ("cross_entropy", ce_take_along), ("cross_entropy_grad", grad_with_eye),
+         ("one_hot", one_hot_compare), ("argmax", argmax_by_hand)]
+
+
+@pytest.mark.parametrize("ex_id,fn", RIGHT, ids=[f"{e}-{f.__name__}" for e, f in RIGHT])
+def test_right_answers_in_other_styles_pass_every_draw(ex_id, fn) -> None:
+    for seed in range(20):
+        graded = grade(ex_id, fn, seed)
+        assert graded.passed, (seed, graded.message)
