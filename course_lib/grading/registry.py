@@ -5,6 +5,13 @@ both read it. Cases are drawn afresh from a random generator every time, so a ha
 answer cannot pass; their shapes and labels are fixed, so the printed verdicts are the same
 on every run. Expected values are computed here, with ``course_lib``'s reference functions,
 never inside the learner's process.
+
+Cases are chosen to tell mistakes apart: the visible ones catch every catalogued mistake,
+the hidden ones everything else (``tests/test_mutation.py`` proves it on mutants of the
+solutions). A hint is given only when the mistake's variant reproduces what the learner's
+code did on the first failing case; an exception is reported as itself. Types: integer
+indices for ``argmax``, floats for ``one_hot``, and elsewhere floats at least as precise as
+the reference's (float64 for float32 input is accepted, judged at float32 tolerance).
 """
 
 from __future__ import annotations
@@ -532,6 +539,12 @@ def _lse_no_keepdims(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarr
     return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=keepdims))
 
 
+@_quiet
+def _grad_global_shift(z: Any, t: Any) -> np.ndarray:
+    p = _shifted_softmax(_global_max)(z)
+    return (p - one_hot(t, p.shape[-1])) / len(np.asarray(t))
+
+
 def _lse_shift(m: Mistake, shift: Callable[[np.ndarray, int], Any], extra: str = "") -> Mistake:
     return Mistake(m.name, m.hint + extra, _shifted_lse(shift))
 
@@ -706,9 +719,7 @@ def _exercises() -> dict[str, Exercise]:
                         "`one_hot - softmax`", lambda z, t: -cross_entropy_grad(z, t)),
                 Mistake("one-hot not subtracted", "subtract the one-hot target from the "
                         "probabilities", lambda z, t: softmax(z) / len(np.asarray(t))),
-                Mistake(GLOBAL_SHIFT.name, GLOBAL_SHIFT.hint, lambda z, t: _quiet(
-                    lambda: (_shifted_softmax(_global_max)(z) - one_hot(t, np.shape(z)[-1]))
-                    / len(np.asarray(t)))()),
+                Mistake(GLOBAL_SHIFT.name, GLOBAL_SHIFT.hint, _grad_global_shift),
             ),
         ),
     ]
