@@ -72,14 +72,15 @@ def describe_error(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     if len(text) > 240:
         text = text[:237] + "..."
-    mine = [fr for fr in traceback.extract_tb(exc.__traceback__) if _is_learners(fr.filename)]
+    mine = [(f.f_code.co_filename, n) for f, n in traceback.walk_tb(exc.__traceback__)
+            if _is_learners(f.f_code.co_filename)]  # reads no source but the learner's
     if not mine:
         return text
-    frame = mine[-1]
-    code = (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()
+    filename, lineno = mine[-1]
+    code = linecache.getline(filename, lineno).strip()
     if len(code) > 80:
         code = code[:77] + "..."
-    where = f"line {frame.lineno} of your cell"
+    where = f"line {lineno} of your cell"
     return f"{text} ({where}: `{code}`)" if code else f"{text} ({where})"
 
 
