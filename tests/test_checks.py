@@ -72,7 +72,11 @@ def test_correct_answers_pass(exercise_id, seed, capsys) -> None:
     assert result.passed, result.message
     assert result.score == 1.0
     out = capsys.readouterr().out
-    assert "visible cases passed; grading adds hidden ones" in out
+    assert "visible cases passed; grading adds" in out
+    hidden = EXERCISES[exercise_id].cases(np.random.default_rng(seed), hidden=True)
+    assert f"grading adds {len(hidden)} hidden cases (" in out
+    for case in hidden:  # the message promises exactly what the hidden cases contain
+        assert case.label in out
 
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
@@ -201,6 +205,23 @@ def ignores_axis(x, axis=-1):
     return good_softmax(x, axis=-1)
 
 
+def min_shift(x, axis=-1):
+    x = _as(x)
+    e = np.exp(x - np.min(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def mean_shift(x, axis=-1):
+    x = _as(x)
+    e = np.exp(x - np.mean(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def no_max_shift_axis(x, axis=-1):
+    e = np.exp(np.asarray(x))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
 SOFTMAX_CASES = [
     ("softmax", whole_batch_sum, "whole-batch sum"),
     ("softmax", wrong_axis, "wrong axis"),
@@ -214,10 +235,17 @@ SOFTMAX_CASES = [
     ("stable_softmax", no_max_shift, "no max shift (overflow)"),
     ("stable_softmax", global_max_shift, "shift by the global max of the batch"),
     ("stable_softmax", whole_batch_sum, "whole-batch sum"),
+    ("stable_softmax", ignores_axis, "axis ignored"),
     *((e, fn, m) for e in ("softmax_axis", "stable_softmax") for fn, m in [
         (wrong_axis, "wrong axis"), (returns_log, "log-probabilities returned"),
         (returns_hardmax, "hardmax returned"), (forgot_exp, "exp forgotten"),
         (sigmoid_each, "sigmoid per element")]),
+    *((e, fn, m) for e in ("softmax", "softmax_axis", "stable_softmax") for fn, m in [
+        (min_shift, "shift by the minimum"), (mean_shift, "shift by the mean")]),
+    ("softmax", no_max_shift, "no max shift (overflow)"),
+    ("softmax", global_max_shift, "shift by the global max of the batch"),
+    ("softmax_axis", no_max_shift_axis, "no max shift (overflow)"),
+    ("softmax_axis", global_max_shift, "shift by the global max of the batch"),
 ]
 
 
@@ -259,11 +287,20 @@ def test_missing_keepdims(exercise_id, fn) -> None:
         assert "keepdims=True" in result.message
 
 
+def float32_always(x, axis=-1):
+    return good_softmax(np.asarray(x, dtype=np.float32), axis=axis)
+
+
 def test_wrong_dtype_and_wrong_shape() -> None:
-    result = check("softmax", float64_always, seed=0, quiet=True)
+    # the contract: float64 for float32 input is accepted (learners write np.asarray(x, float))
+    for ex_id in ("softmax", "softmax_axis", "stable_softmax"):
+        result = check(ex_id, float64_always, seed=0, quiet=True)
+        assert result.passed, result.message
+    # float32 for float64 input loses precision: refused, with the dtype hint
+    result = check("softmax", float32_always, seed=0, quiet=True)
     assert not result.passed
     assert "It looks like: wrong dtype." in result.message, result.message
-    assert "expected dtype float32" in result.message
+    assert "expected float64 (the input's precision or more), got float32" in result.message
     result = check("softmax", flattened, seed=0, quiet=True)
     assert not result.passed
     assert "It looks like: wrong shape." in result.message, result.message
@@ -302,6 +339,22 @@ def argmax_last_tie(x, axis=-1):
     return x.shape[axis] - 1 - np.argmax(np.flip(x, axis=axis), axis=axis)
 
 
+def max_squeezed(x, axis=-1):
+    return np.max(x, axis=axis, keepdims=True).squeeze()
+
+
+def argmax_squeezed(x, axis=-1):
+    return np.squeeze(np.argmax(x, axis=axis))
+
+
+def argmax_floats(x, axis=-1):
+    return np.argmax(x, axis=axis).astype(float)
+
+
+def one_hot_off_by_one(labels, num_classes):
+    return np.eye(num_classes)[np.asarray(labels) - 1]
+
+
 def one_hot_ignores_k(labels, num_classes):
     labels = np.asarray(labels)
     return np.eye(labels.max() + 1)[labels]
@@ -331,6 +384,63 @@ def lse_plain_max(x, axis=-1, keepdims=False):
 
 def lse_ignores_keepdims(x, axis=-1, keepdims=False):
     return good_lse(x, axis=axis, keepdims=not keepdims)
+
+
+def lse_no_keepdims(x, axis=-1, keepdims=False):
+    x = np.asarray(x)
+    m = x.max(axis=axis)
+    return m + np.log(np.exp(x - m).sum(axis=axis))
+
+
+def lse_global_shift(x, axis=-1, keepdims=False):
+    x = _as(x)
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=keepdims))
+
+
+def lse_min_shift(x, axis=-1, keepdims=False):
+    x = _as(x)
+    m = np.min(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def lse_mean_shift(x, axis=-1, keepdims=False):
+    x = _as(x)
+    m = np.mean(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def lse_squeezed(x, axis=-1, keepdims=False):
+    x = _as(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out)
+
+
+def ce_all_targets(logits, targets):
+    lp = logits - good_lse(logits, axis=-1, keepdims=True)
+    return -np.mean(lp[:, targets])
+
+
+def ce_mean_nk(logits, targets):
+    logits = np.asarray(logits)
+    lp = logits - good_lse(logits, axis=-1, keepdims=True)
+    onehot = np.eye(logits.shape[-1])[targets]
+    return -np.mean(onehot * lp)
+
+
+def grad_mean_nk(logits, targets):
+    logits = np.asarray(logits)
+    return (good_softmax(logits) - np.eye(logits.shape[-1])[targets]) / logits.size
+
+
+def grad_global_shift(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max())
+    p = e / e.sum(axis=-1, keepdims=True)
+    return (p - np.eye(z.shape[-1])[targets]) / len(targets)
 
 
 def ce_log_softmax_naive(logits, targets):
@@ -370,6 +480,20 @@ OTHER_CASES = [
     ("argmax", argmax_axis0, "wrong axis"),
     ("argmax", argmax_flat, "flat index"),
     ("argmax", argmax_values, "max returned"),
+    ("argmax", argmax_last_tie, "ties go to the last"),
+    ("argmax", argmax_squeezed, "squeeze without an axis"),
+    ("argmax", argmax_floats, "float indices"),
+    ("max", max_squeezed, "squeeze without an axis"),
+    ("one_hot", one_hot_off_by_one, "labels shifted by one"),
+    ("logsumexp", lse_global_shift, "shift by the global max of the batch"),
+    ("logsumexp", lse_min_shift, "shift by the minimum"),
+    ("logsumexp", lse_mean_shift, "shift by the mean"),
+    ("logsumexp", lse_squeezed, "squeeze without an axis"),
+    ("logsumexp", lse_no_keepdims, "missing keepdims"),
+    ("cross_entropy", ce_all_targets, "every target picked for every row"),
+    ("cross_entropy", ce_mean_nk, "mean over all n·K entries"),
+    ("cross_entropy_grad", grad_mean_nk, "divided by n·K"),
+    ("cross_entropy_grad", grad_global_shift, "shift by the global max of the batch"),
     ("one_hot", one_hot_ignores_k, "num_classes ignored"),
     ("one_hot", one_hot_transposed, "transposed"),
     ("one_hot", one_hot_ints, "wrong dtype"),
@@ -467,6 +591,6 @@ def test_input_mutated_is_caught_for_every_exercise(exercise_id) -> None:
 TESTED_ELSEWHERE = {
     *((e, "input mutated") for e in EXERCISES),
     ("softmax", "missing keepdims"), ("softmax_axis", "missing keepdims"),
-    ("stable_softmax", "missing keepdims"), ("argmax", "ties go to the last"),
+    ("stable_softmax", "missing keepdims"),
     *((e, m) for e, _, m in EX06_CASES),  # proven in tests/test_ex06_checks.py
 }
