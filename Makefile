@@ -65,8 +65,11 @@ autograder: venv
 
 # A dry run before a term: a generated class graded like a real one.
 grade-demo: venv
+	rm -rf build/grade-demo
 	$(BIN)/python tools/make_demo_class.py --out build/grade-demo/submissions
 	$(BIN)/python -m course_lib.grade build/grade-demo/submissions --out build/grade-demo/grades
+	$(BIN)/python tools/make_demo_class.py --out build/grade-demo/submissions \
+	    --check build/grade-demo/grades
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
