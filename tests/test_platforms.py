@@ -152,3 +152,12 @@ def test_gradescope_names_that_would_clash_with_the_graders_files(tmp_path):
         "submission_1:\n  :submitters:\n  - :name: grades.csv\n    :sid: '7'\n")
     platforms.unpack(base, tmp_path / "out")
     assert set(manifest(tmp_path / "out")) == {"grades.csv_7"}
+
+
+@pytest.mark.parametrize("module", ["platforms", "lms", "gradescope"])
+def test_docstring_examples_of_the_grading_io_modules(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"course_lib.grading.{module}"))
+    assert result.attempted > 0 and result.failed == 0
