@@ -11,7 +11,7 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 # Jupyter refuses to run as root without this flag; machines here often run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade clean \
+.PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
         autograder grade-demo
 
 help:
@@ -19,9 +19,9 @@ help:
 	@echo "make test       set up .venv, run ruff and every test (unit, notebooks, grader, browser)"
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make grade      grade submissions/*.ipynb into grades/"
+	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
 	@echo "make grade-demo grade a synthetic class (correct, wrong, hostile) into build/grade-demo/"
-	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=softmax,... SEED=N)"
+	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=ex03_softmax SEED=N)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -39,10 +39,11 @@ lab: venv
 lint: venv
 	$(BIN)/ruff check .
 
-browser-deps:
-	@bash tools/ensure_chromium.sh
+# Debian's chromium (browser tests), bubblewrap (the grader's sandbox), shellcheck.
+system-deps:
+	@bash tools/ensure_system_packages.sh
 
-test: venv browser-deps lint
+test: venv system-deps lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	    tests $(NOTEBOOK_DIRS)
@@ -55,7 +56,9 @@ exercises: venv
 	$(BIN)/python -m course_lib.grading.build_exercises
 
 grade: venv
-	$(BIN)/python -m course_lib.grade submissions --out grades --progress
+	@bash tools/ensure_system_packages.sh bubblewrap
+	$(BIN)/python -m course_lib.grade submissions --out grades \
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
 
 # The Gradescope bundle (docs/instructor.md): EXERCISES takes exercise ids or notebook names.
 EXERCISES ?= all
@@ -65,6 +68,7 @@ autograder: venv
 
 # A dry run before a term: a generated class graded like a real one.
 grade-demo: venv
+	@bash tools/ensure_system_packages.sh bubblewrap
 	rm -rf build/grade-demo
 	$(BIN)/python tools/make_demo_class.py --out build/grade-demo/submissions
 	$(BIN)/python -m course_lib.grade build/grade-demo/submissions --out build/grade-demo/grades

@@ -1,9 +1,10 @@
-"""How fast the grader is against running each notebook in its own kernel (``make bench``).
+"""How fast the grader grades a class, against one kernel per notebook (``make bench``).
 
-Makes 100 submissions of the softmax exercise notebook (correct, partly wrong, stubs,
-syntax errors and a few infinite loops), grades them with ``course_lib.grading.grader`` (2 jobs),
-then times nbclient executing notebooks top to bottom in a fresh kernel each, as classic
-autograders do, on a sample of the loop-free ones, and extrapolates to the class.
+A class of 40 students, each handing in the five exercise notebooks: solutions, stubs,
+answers with a classic mistake, syntax errors, and two students whose softmax loops
+forever. The grader grades it with 2 jobs, each student in a bubblewrap sandbox of their
+own; then nbclient runs a sample of the same notebooks top to bottom, each in a fresh
+kernel (as classic autograders do), and the mean is extrapolated to the 200 notebooks.
 """
 
 from __future__ import annotations
@@ -16,42 +17,44 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib.grading import isolation
 from course_lib.grading.build_exercises import answer_ids
 from course_lib.grading.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = ROOT / "solutions" / "ex03_softmax.ipynb"
-WRONG = {
+STUDENTS = 40
+WRONG = {  # a classic mistake per exercise (the name it is defined under stays)
     "softmax": "def my_softmax(x, axis=-1):\n    e = np.exp(np.asarray(x) - np.max(x))\n"
                "    return e / e.sum()\n",
-    "softmax_axis": "def my_softmax_axis(x, axis=-1):\n    e = np.exp(np.asarray(x))\n"
-                    "    return e / e.sum(axis=0)\n",
+    "max": "def my_max(x, axis=-1):\n    return np.max(x)\n",
 }
-STUB = "def {name}(x, axis=-1):\n    raise NotImplementedError\n"
-SYNTAX = "def {name}(x, axis=-1)\n    return x\n"
-LOOP = "def {name}(x, axis=-1):\n    while True:\n        pass\n"
-NAMES = {"softmax": "my_softmax", "softmax_axis": "my_softmax_axis"}
+LOOP = "def my_softmax(x, axis=-1):\n    while True:\n        pass\n"
 
 
-def make_class(folder: Path, n: int = 100) -> list[tuple[Path, str]]:
-    base = nbformat.read(SOLUTION, as_version=4)
-    made = []
-    for i in range(n):
-        kind = ["correct", "correct", "wrong", "stub", "syntax"][i % 5] if i % 25 else "loop"
-        nb = nbformat.from_dict(base)
-        for cell in nb.cells:
-            ids = answer_ids(cell) if cell.cell_type == "code" else []
-            if ids and kind != "correct":
-                ex = ids[0]
-                if kind == "wrong":
-                    cell.source = WRONG[ex]
-                elif ex == "softmax" or kind == "stub":
-                    template = {"stub": STUB, "syntax": SYNTAX, "loop": LOOP}[kind]
-                    cell.source = template.format(name=NAMES[ex])
-        path = folder / f"student{i:03d}.ipynb"
-        nbformat.write(nb, path)
-        made.append((path, kind))
-    return made
+def make_class(folder: Path) -> list[Path]:
+    """Write the class; return every notebook written."""
+    solutions = sorted((ROOT / "solutions").glob("ex*.ipynb"))
+    stubs = {p.name: p for p in (ROOT / "exercises").glob("ex*.ipynb")}
+    written = []
+    for i in range(STUDENTS):
+        kind = "loop" if i in (7, 29) else ["correct", "correct", "mixed", "stub", "syntax"][i % 5]
+        for sol in solutions:
+            nb = nbformat.read(stubs[sol.name] if kind == "stub" else sol, as_version=4)
+            for cell in nb.cells:
+                ids = answer_ids(cell) if cell.cell_type == "code" else []
+                if not ids:
+                    continue
+                if kind == "mixed" and ids[0] in WRONG:
+                    cell.source = WRONG[ids[0]]
+                elif kind == "syntax" and ids[0] == "argmax":
+                    cell.source = "def my_argmax(x, axis=-1)\n    return x\n"
+                elif kind == "loop" and ids[0] == "softmax":
+                    cell.source = LOOP
+            path = folder / f"student{i:02d}" / sol.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, path)
+            written.append(path)
+    return written
 
 
 def time_nbclient(paths: list[Path]) -> list[float]:
@@ -72,21 +75,22 @@ def time_nbclient(paths: list[Path]) -> list[float]:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "class"
-        folder.mkdir()
-        made = make_class(folder)
+        notebooks = make_class(folder)
+        mode = isolation.choose("auto").mode
         t0 = time.perf_counter()
-        results = grade([folder], Path(tmp) / "out", jobs=2, timeout=6, seed=0, progress=False)
+        results = grade([folder], Path(tmp) / "out", jobs=2, timeout=2, progress=False)
         ours = time.perf_counter() - t0
-        sample = [p for p, kind in made if kind != "loop"][:10]
+        sample = [p for p in notebooks if p.parent.name in ("student00", "student03")]
         per = time_nbclient(sample)
-        classic = statistics.mean(per) * len(made)
-        scores = [r.results_json()["score"] for r in results]
-        print(f"grader: {len(made)} submissions in {ours:.1f} s with --jobs 2 "
-              f"({ours / len(made) * 1000:.0f} ms each; 4 of them loop until their timeout)")
+        classic = statistics.mean(per) * len(notebooks)
+        totals = [r.total for r in results]
+        print(f"grader ({mode} isolation): {len(results)} students, {len(notebooks)} notebooks "
+              f"in {ours:.1f} s with 2 jobs ({ours / len(results) * 1000:.0f} ms per student; "
+              "2 students loop until their time limit)")
         print(f"nbclient, one kernel per notebook: {statistics.mean(per):.2f} s per notebook "
-              f"(mean of {len(per)}), so about {classic:.0f} s for the class, run one by one "
-              "(loops would add their timeouts)")
-        print(f"speed-up: {classic / ours:.1f}x; mean score {statistics.mean(scores):.2f} / 2")
+              f"(mean of {len(per)}), so about {classic:.0f} s for the class, one by one")
+        print(f"speed-up: {classic / ours:.1f}x; mean total {statistics.mean(totals):.2f} / "
+              f"{results[0].max_total:g}")
     return 0
 
 

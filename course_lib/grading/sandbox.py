@@ -1,40 +1,47 @@
-"""The grader's worker: a pre-warmed process that forks one confined child per submission.
+"""What runs inside the sandbox: one student's answer cells, then the cases, results as data.
 
-``python -I _sandbox_child.py`` imports NumPy once, then reads jobs (one JSON line each) on
-stdin. For every job it forks a child that, before running any student code,
+The grader (:mod:`course_lib.grading.isolation`) starts this file as a script, once per
+student, inside bubblewrap where the machine allows it::
 
-* gets resource limits (CPU seconds, 2 GiB of memory, 1 MiB files, 64 open files);
-* with Landlock (Linux 5.13+), may write only inside its scratch folder, may read only the
-  Python installation and system folders (so not the course's reference code or solutions),
-  and (ABI 6+) cannot signal any process outside itself;
-* refuses imports of ``course_lib`` and of libraries that ship a softmax.
+    python -I -S sandbox.py --lib DIR --attempt attempt.py --job-fd 3 --result-fd 4
 
-The child runs the answer cells and the cases, and writes one JSON line per exercise to a
-pipe, never to stdout, so nothing the submission prints can pose as a result. The worker
-enforces the wall-clock limit, then answers the grader with one JSON line per job.
-Expected values never come here: the grader compares. Standard library and NumPy only.
+It reads the student's job (their answer cells and the inputs of the cases; never the
+expected values) from the job descriptor, then, before any student code runs,
+
+* closes every descriptor but standard input (``/dev/null``), standard output and error (a
+  file in the student's scratch folder) and the result descriptor;
+* sets resource limits: CPU seconds, 2 GiB of memory, 1 MiB files, 64 open files,
+  a few processes, no core dumps;
+* with Landlock (Linux 5.13+), confines itself as a second layer: writes only in its scratch
+  folder, reads only the folders it was given, signals only itself (ABI 6+).
+
+Each answer cell runs in its notebook's namespace; each exercise's function is called on
+every case through :func:`attempt.run_case`, and one JSON line per exercise goes to the
+result descriptor. Nothing the student prints can pose as a result, and nothing here can
+raise a score: the grader compares, in its own process. Standard library and NumPy only.
+
+None of this is the defence: a student's code runs in this same interpreter and can undo
+anything done in it. The defence is the operating system around it (namespaces, rlimits,
+Landlock), set up before this file starts or before the student's code runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import ctypes
-import importlib.abc
 import importlib.util
 import json
+import linecache
 import os
 import resource
-import select
 import signal
 import sys
-import time
 
-BLOCKED = {"course_lib", "scipy", "sklearn", "torch", "tensorflow", "jax", "keras"}
 MEMORY_BYTES = 2 * 1024**3
 FILE_BYTES = 1024**2
 OPEN_FILES = 64
-RESULT_BYTES = 64 * 1024**2
-PRINTED_CHARS = 2000
+PROCESSES = 16
 
 # --- confinement ---------------------------------------------------------------------------
 
@@ -44,14 +51,12 @@ _REFER, _TRUNCATE = 1 << 13, 1 << 14
 
 
 def landlock_abi() -> int:
+    """The Landlock ABI version of this kernel, 0 where there is none."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
     except (OSError, AttributeError):
         return 0
-
-
-LANDLOCK_ABI = landlock_abi()
 
 
 class _PathBeneath(ctypes.Structure):
@@ -60,24 +65,25 @@ class _PathBeneath(ctypes.Structure):
 
 
 def landlock(scratch: str, read_roots: list[str]) -> bool:
-    """Confine this process (and its children): writes only in ``scratch``, reads only in
-    ``read_roots`` and ``scratch``, signals only to itself. Returns False if unsupported."""
-    if LANDLOCK_ABI < 1:
+    """Confine this process and its children: writes only in ``scratch``, reads only in
+    ``read_roots`` and ``scratch``, signals only inside itself. False if unsupported."""
+    abi = landlock_abi()
+    if abi < 1:
         return False
-    write = _WRITE | (_REFER if LANDLOCK_ABI >= 2 else 0) | (_TRUNCATE if LANDLOCK_ABI >= 3 else 0)
+    write = _WRITE | (_REFER if abi >= 2 else 0) | (_TRUNCATE if abi >= 3 else 0)
     handled = write | _READ
     libc = ctypes.CDLL(None, use_errno=True)
-    attr = (ctypes.c_uint64 * 3)(handled, 0, 0b11 if LANDLOCK_ABI >= 6 else 0)
-    size = 24 if LANDLOCK_ABI >= 6 else 8
+    attr = (ctypes.c_uint64 * 3)(handled, 0, 0b11 if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 8
     ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         return False
-    rules = [(scratch, handled), ("/dev/null", 0b110)]  # write and read /dev/null
+    rules = [(scratch, handled), ("/dev/null", 0b110)]  # /dev/null: read and write
     rules += [(root, _READ) for root in read_roots if os.path.exists(root)]
     for path, rights in rules:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        if os.path.isfile(path):
-            rights &= 0b110 | _TRUNCATE  # file rules take file rights only
+        if os.path.isfile(path) or path == "/dev/null":
+            rights &= 0b110 | _TRUNCATE  # a rule on a file takes file rights only
         rule = _PathBeneath(rights, fd)
         libc.syscall(445, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0))
         os.close(fd)
@@ -88,20 +94,13 @@ def landlock(scratch: str, read_roots: list[str]) -> bool:
 
 
 def limit_resources(cpu_seconds: int) -> None:
+    """CPU, memory, file size, open files, processes, core dumps."""
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
     resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
+    resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-class _Blocker(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):  # noqa: ANN001, D102
-        if name.split(".")[0] in BLOCKED:
-            raise ImportError(
-                f"{name} is not available while grading: write the function with NumPy"
-            )
-        return None
 
 
 class _TimeUp(BaseException):
@@ -116,6 +115,7 @@ def _alarm(_signum, _frame):  # noqa: ANN001
 
 
 def encode(value):  # noqa: ANN001, ANN201
+    """Arrays as ``{"__nd__": dtype, "shape", "data": base64}``; lists, dicts as they are."""
     import numpy as np
 
     if isinstance(value, np.ndarray):
@@ -134,6 +134,7 @@ def encode(value):  # noqa: ANN001, ANN201
 
 
 def decode(value):  # noqa: ANN001, ANN201
+    """The inverse of :func:`encode`."""
     import numpy as np
 
     if isinstance(value, dict) and "__nd__" in value:
@@ -146,158 +147,117 @@ def decode(value):  # noqa: ANN001, ANN201
     return value
 
 
-# --- one submission, inside the confined child -----------------------------------------------
+# --- one student's job ---------------------------------------------------------------------------
+
+
+def _run_cells(cells: list[dict], namespace: dict, budget: int) -> dict[str, str]:
+    """Run one notebook's answer cells in order; return ``{exercise id: what went wrong}``."""
+    errors = {}
+    for cell in cells:
+        filename = f"<answer cell {cell['id']}>"
+        linecache.cache[filename] = (len(cell["source"]), None,
+                                     cell["source"].splitlines(True), filename)
+        signal.alarm(budget)
+        try:
+            exec(compile(cell["source"], filename, "exec"), namespace)  # noqa: S102
+        except _TimeUp:
+            errors[cell["id"]] = f"the answer cell ran for more than {budget} s"
+        except BaseException as exc:  # noqa: BLE001 - any failure is the submission's
+            where = ""
+            tb = exc.__traceback__
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename == filename:
+                    where = f" (line {tb.tb_lineno} of the cell)"
+                tb = tb.tb_next
+            if isinstance(exc, SyntaxError) and exc.lineno:
+                where = f" (line {exc.lineno} of the cell)"
+            what = f"the answer cell failed: {type(exc).__name__}: {exc}"[:300]
+            errors[cell["id"]] = what + where
+        finally:
+            signal.alarm(0)
+    return errors
+
+
+def _grade_exercise(ex: dict, fn, budget: int, attempt_mod) -> dict:  # noqa: ANN001
+    line: dict = {"id": ex["id"]}
+    attempts = []
+    signal.alarm(budget)
+    try:
+        for case in ex["cases"]:
+            args, kwargs = tuple(decode(case["args"])), decode(case["kwargs"])
+            a = attempt_mod.run_case(fn, args, kwargs)
+            attempts.append({"output": encode(a.output) if a.output is not None else None,
+                             "error": a.error, "not_implemented": a.not_implemented,
+                             "mutated": a.mutated, "warnings": a.warnings})
+        line["attempts"] = attempts
+    except _TimeUp:
+        line["error"] = f"{ex['function_name']} ran for more than {budget} s"
+    except BaseException as exc:  # noqa: BLE001
+        line["error"] = f"grading {ex['function_name']} failed: {type(exc).__name__}"
+    finally:
+        signal.alarm(0)
+    return line
 
 
 def run_job(job: dict, channel, attempt_mod) -> None:  # noqa: ANN001
+    """Run every notebook's answer cells, then every exercise's cases; one line each."""
     import numpy as np
 
-    sys.meta_path.insert(0, _Blocker())
-    for name in list(sys.modules):
-        if name.split(".")[0] in BLOCKED:
-            del sys.modules[name]
     signal.signal(signal.SIGALRM, _alarm)
     budget = max(1, int(job["seconds_per_exercise"]))
-    namespace = {"np": np, "numpy": np, "__name__": "__main__"}
-    cell_errors = {}
-    for cell in job["cells"]:
-        signal.alarm(budget)
-        try:
-            code = compile(cell["source"], f"<answer cell {cell['id']}>", "exec")
-            exec(code, namespace)  # noqa: S102 - this is what a grader is for
-        except _TimeUp:
-            cell_errors[cell["id"]] = f"the answer cell ran for more than {budget} s"
-        except BaseException as exc:  # noqa: BLE001 - any failure is the submission's
-            cell_errors[cell["id"]] = f"the answer cell failed: {type(exc).__name__}: {exc}"[:300]
-        finally:
-            signal.alarm(0)
+    namespaces, errors = [], []
+    for notebook in job["notebooks"]:
+        namespace = {"np": np, "numpy": np, "__name__": "__main__"}
+        errors.append(_run_cells(notebook["cells"], namespace, budget))
+        namespaces.append(namespace)
     for ex in job["exercises"]:
-        line = {"id": ex["id"]}
-        fn = namespace.get(ex["function_name"])
-        if ex["id"] in cell_errors:
-            line["error"] = cell_errors[ex["id"]]
+        where = int(ex["notebook"])
+        fn = namespaces[where].get(ex["function_name"])
+        if ex["id"] in errors[where]:
+            line = {"id": ex["id"], "error": errors[where][ex["id"]]}
         elif not callable(fn):
-            line["error"] = f"no function named {ex['function_name']} was defined"
+            line = {"id": ex["id"], "error": f"no function named {ex['function_name']} "
+                                             "was defined in the answer cell"}
         else:
-            attempts = []
-            signal.alarm(budget)
-            try:
-                for case in ex["cases"]:
-                    args, kwargs = tuple(decode(case["args"])), decode(case["kwargs"])
-                    a = attempt_mod.run_case(fn, args, kwargs)
-                    attempts.append({"output": encode(a.output) if a.output is not None else None,
-                                     "error": a.error, "not_implemented": a.not_implemented,
-                                     "mutated": a.mutated, "warnings": a.warnings})
-            except _TimeUp:
-                line["error"] = f"{ex['function_name']} ran for more than {budget} s"
-            except BaseException as exc:  # noqa: BLE001
-                line["error"] = f"grading {ex['function_name']} failed: {type(exc).__name__}"
-            finally:
-                signal.alarm(0)
-            if "error" not in line:
-                line["attempts"] = attempts
+            line = _grade_exercise(ex, fn, budget, attempt_mod)
         channel.write(json.dumps(line) + "\n")
         channel.flush()
-    channel.close()
 
 
-# --- the worker ----------------------------------------------------------------------------------
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
 
 
-def _child(request: dict, write_fd: int, attempt_mod) -> None:  # noqa: ANN001
-    """In the forked child: confine, then run. Never returns."""
-    code = 0
-    try:
-        os.setsid()
-        scratch = request["scratch"]
-        out = os.open(os.path.join(scratch, "stdout.txt"), os.O_WRONLY | os.O_CREAT, 0o600)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-        os.close(out)
-        os.chdir(scratch)
-        limit_resources(int(request["cpu_seconds"]))
-        landlock(scratch, request["read_roots"])
-        run_job(request["job"], os.fdopen(write_fd, "w"), attempt_mod)
-    except BaseException:  # noqa: BLE001 - the exit status tells the worker
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001, S110 - a closed or replaced stream
-            pass
-    os._exit(code)
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lib", required=True, help="a folder that holds numpy, nothing else")
+    parser.add_argument("--attempt", required=True, help="attempt.py")
+    parser.add_argument("--job-fd", type=int, required=True)
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--scratch", required=True)
+    parser.add_argument("--cpu-seconds", type=int, required=True)
+    parser.add_argument("--read", action="append", default=[], help="a folder it may read")
+    args = parser.parse_args()
 
-
-def _serve_one(request: dict, attempt_mod) -> dict:  # noqa: ANN001
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(request, write_fd, attempt_mod)
-    os.close(write_fd)
-    deadline = time.monotonic() + float(request["timeout"])
-    chunks, size, timed_out = [], 0, False
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            timed_out = True
-            break
-        ready, _, _ = select.select([read_fd], [], [], left)
-        if not ready:
-            continue
-        data = os.read(read_fd, 1 << 16)
-        if not data:
-            break
-        size += len(data)
-        if size <= RESULT_BYTES:
-            chunks.append(data)
-    status = None
-    grace = time.monotonic() + 1.0
-    while not timed_out and time.monotonic() < grace:  # finished: let it exit by itself
-        done, st = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = st
-            break
-        time.sleep(0.005)
-    for target in (-pid, pid):  # whatever is left of its session, then the child itself
-        try:
-            os.kill(target, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if status is None:
-        _, status = os.waitpid(pid, 0)
-    os.close(read_fd)
-    lines = []
-    for raw in b"".join(chunks).splitlines():
-        try:
-            item = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(item, dict):
-            lines.append(item)
-    try:
-        with open(os.path.join(request["scratch"], "stdout.txt"), "rb") as f:
-            printed = f.read(PRINTED_CHARS).decode("utf-8", "replace")
-    except OSError:
-        printed = ""
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    return {"lines": lines, "timed_out": timed_out, "signal": sig, "exit_code": code,
-            "printed": printed, "landlock": LANDLOCK_ABI}
-
-
-def serve() -> None:
-    spec = importlib.util.spec_from_file_location("_grading_attempt", sys.argv[1])
+    job = json.loads(_read_all(args.job_fd))
+    os.closerange(3, args.result_fd)
+    os.closerange(args.result_fd + 1, 1 << 16)
+    channel = os.fdopen(args.result_fd, "w")
+    os.chdir(args.scratch)
+    limit_resources(args.cpu_seconds)
+    landlock(args.scratch, args.read)
+    sys.path.append(args.lib)
+    spec = importlib.util.spec_from_file_location("_grading_attempt", args.attempt)
     attempt_mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = attempt_mod  # dataclasses look their module up here
     spec.loader.exec_module(attempt_mod)
-    import numpy  # noqa: F401 - imported once here, shared by every forked child
-
-    for raw in sys.stdin:
-        request = json.loads(raw)
-        sys.stdout.write(json.dumps(_serve_one(request, attempt_mod)) + "\n")
-        sys.stdout.flush()
+    run_job(job, channel, attempt_mod)
+    channel.close()
 
 
 if __name__ == "__main__":
-    serve()
+    main()

@@ -1,0 +1,129 @@
+"""What the grader writes: ``results.json`` and ``feedback.md`` per student, ``grades.csv``.
+
+Every file is written atomically (a temporary file in the same folder, then a rename), so
+a crash or a full disk leaves the old file or the new one, never half of one. Grading some
+students into an OUT that already holds a class replaces their rows and keeps everyone
+else's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course_lib.grading.registry import EXERCISES
+from course_lib.grading.submissions import natural_key
+
+GRADES = "grades.csv"
+
+
+@dataclass
+class StudentResult:
+    """One student's grade: a fraction (0..1) and a message per exercise, and notes."""
+
+    name: str
+    exercises: list[str]
+    scores: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    output: str = ""
+    notebooks: list[str] = field(default_factory=list)
+
+    def points(self, ex_id: str) -> float:
+        return round(self.scores.get(ex_id, 0.0) * EXERCISES[ex_id].points, 4)
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.points(e) for e in self.exercises), 4)
+
+    @property
+    def max_total(self) -> float:
+        return sum(EXERCISES[e].points for e in self.exercises)
+
+    def results_json(self) -> dict:
+        """Gradescope's format: ``score``, ``output``, one test per exercise of the run."""
+        tests = [{
+            "name": f"{ex_id}: {EXERCISES[ex_id].title}",
+            "score": self.points(ex_id),
+            "max_score": EXERCISES[ex_id].points,
+            "status": "passed" if self.scores.get(ex_id, 0.0) == 1.0 else "failed",
+            "output": self.messages.get(ex_id, "not graded"),
+            "visibility": "visible",
+        } for ex_id in self.exercises]
+        return {"score": self.total, "output": self.output, "tests": tests}
+
+    def feedback_md(self) -> str:
+        """The same in plain words, to hand back to the student."""
+        lines = [f"# Feedback for {self.name}", "",
+                 f"Total: **{self.total:g} / {self.max_total:g}**", "",
+                 "Graded from: " + (", ".join(f"`{n}`" for n in self.notebooks) or "nothing"),
+                 "",
+                 "| exercise | points |", "| --- | --- |"]
+        lines += [f"| {EXERCISES[e].title} (`{e}`) | {self.points(e):g} / "
+                  f"{EXERCISES[e].points:g} |" for e in self.exercises]
+        for ex_id in self.exercises:
+            lines += ["", f"## {EXERCISES[ex_id].title} (`{ex_id}`)", "",
+                      self.messages.get(ex_id, "not graded").strip()]
+        if self.output.strip():
+            lines += ["", "## How it was graded", "", "```text", self.output.strip(), "```"]
+        return "\n".join(lines) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one step: a temporary file beside it, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; grades are read by people and tools
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_grades(out: Path) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The exercise columns and the rows (by student) of an existing ``OUT/grades.csv``.
+
+    Raises ``ValueError`` if the file is there but is not a grade sheet of this grader.
+    """
+    path = out / GRADES
+    if not path.exists():
+        return [], {}
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
+    if header[:1] != ["student"] or header[-1:] != ["total"] or any(
+            h not in EXERCISES for h in header[1:-1]):
+        raise ValueError(f"{path} is not a grade sheet written by this grader; move it away "
+                         "or choose another --out folder")
+    return header[1:-1], {r["student"]: r for r in rows}
+
+
+def write_grades(out: Path, results: list[StudentResult], exercises: list[str]) -> Path:
+    """Merge ``results`` into ``OUT/grades.csv``: their rows replaced, everyone else kept."""
+    _, rows = read_grades(out)
+    for r in results:
+        rows[r.name] = {"student": r.name, **{e: f"{r.points(e):g}" for e in r.exercises},
+                        "total": f"{r.total:g}"}
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", *exercises, "total"])
+    for name in sorted(rows, key=natural_key):
+        writer.writerow([name, *[rows[name].get(e, "") for e in exercises],
+                         rows[name].get("total", "")])
+    write_atomic(out / GRADES, buf.getvalue())
+    return out / GRADES
+
+
+def write_student(out: Path, result: StudentResult) -> None:
+    """``OUT/<student>/results.json`` and ``OUT/<student>/feedback.md``."""
+    folder = out / result.name
+    write_atomic(folder / "results.json", json.dumps(result.results_json(), indent=2) + "\n")
+    write_atomic(folder / "feedback.md", result.feedback_md())
