@@ -4,8 +4,8 @@ The zip holds, at its root, what Gradescope asks for (``setup.sh``, ``run_autogr
 what they need: ``requirements.txt`` (the pinned packages the grader imports, and theirs, with
 the versions of the course's ``requirements.txt``), the ``course_lib`` package (its Python
 files; no solutions, no notebooks) and ``autograder.json`` (the assignment: which exercises,
-which seed, how long a notebook may run). The zip is reproducible: same sources and settings,
-same bytes.
+which seed, how many seconds an exercise may take). The zip is reproducible: same sources
+and settings, same bytes.
 
     python tools/build_autograder.py --exercises softmax,softmax_axis --out build/autograder.zip
 
@@ -81,7 +81,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 
 
 def build(out: Path, exercises: list[str], seed: int | None = None,
-          timeout: float = 30.0) -> Path:
+          timeout: float = 10.0) -> Path:
     """Write the bundle to ``out`` (atomically) and return its path."""
     config = {"exercises": exercises, "seed": seed, "timeout": timeout}
     buf = io.BytesIO()
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated exercise ids or notebook names (default: all)")
     parser.add_argument("--seed", type=int, default=None,
                         help="hidden cases of a new term (default: the course's fixed seed)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per notebook")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per exercise")
     args = parser.parse_args(argv)
     exercises = resolve_exercises(args.exercises)
     out = build(Path(args.out), exercises, args.seed, args.timeout)

@@ -6,7 +6,7 @@ and ``exercises/``, deterministically:
 * ``correct-NN``: every answer as in the solutions (a few forget a notebook, or hand in the
   untouched exercise notebook for one);
 * ``wrong-NN``: one to three answers replaced by a mistake students really make (no max
-  shift, whole-batch sums, a sum where a mean belongs, ...);
+  shift where the inputs are large, whole-batch sums, a sum where a mean belongs, ...);
 * ``hostile-<attack>``: one answer cell that attacks the grader (an endless loop, a memory
   bomb, SciPy, the course's own code, another student's notebook, the network, a swarm of
   detached processes, fake printed results, a patched NumPy, a write outside its folder).
@@ -39,8 +39,8 @@ WRONG = {  # exercise id -> a mistake that the hidden cases must catch
     "argmax": "def my_argmax(x, axis=-1):\n    return np.argmax(x)\n",
     "one_hot": ("def my_one_hot(labels, num_classes):\n"
                 "    return np.eye(num_classes)[np.asarray(labels) - 1]\n"),
-    "softmax": ("def my_softmax(x, axis=-1):\n    e = np.exp(np.asarray(x))\n"
-                "    return e / e.sum(axis=-1, keepdims=True)\n"),
+    "softmax": ("def my_softmax(x, axis=-1):\n    x = np.asarray(x)\n"
+                "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum()\n"),
     "softmax_axis": ("def my_softmax_axis(x, axis=-1):\n    x = np.asarray(x)\n"
                      "    e = np.exp(x - x.max())\n    return e / e.sum()\n"),
     "stable_softmax": ("def stable_softmax(x, axis=-1):\n    x = np.asarray(x)\n"

@@ -41,15 +41,15 @@ def load_config(path: Path) -> dict:
     """The assignment's settings written by the bundle builder.
 
     ``exercises`` (ids, in order), ``seed`` (``None``: the course's fixed seed) and
-    ``timeout`` (seconds per notebook). A missing file means: every exercise, defaults.
+    ``timeout`` (seconds per exercise). A missing file means: every exercise, defaults.
 
     >>> cfg = load_config(Path("/nonexistent/autograder.json"))
     >>> cfg["seed"], cfg["timeout"], "softmax" in cfg["exercises"]
-    (None, 30.0, True)
+    (None, 10.0, True)
     """
     from course_lib.grading.registry import EXERCISES
 
-    cfg: dict = {"exercises": list(EXERCISES), "seed": None, "timeout": 30.0}
+    cfg: dict = {"exercises": list(EXERCISES), "seed": None, "timeout": 10.0}
     if path.is_file():
         cfg.update(json.loads(path.read_text(encoding="utf-8")))
     unknown = [e for e in cfg["exercises"] if e not in EXERCISES]
@@ -120,7 +120,7 @@ def run(root: str | Path, grade_fn: GradeFn | None = None) -> dict:
     except (OSError, ValueError) as exc:  # a broken bundle: say so, grade nothing
         print(f"cannot read the bundle's settings: {exc}", file=sys.stderr, flush=True)
         from course_lib.grading.registry import EXERCISES
-        cfg = {"exercises": list(EXERCISES), "seed": None, "timeout": 30.0, "broken": str(exc)}
+        cfg = {"exercises": list(EXERCISES), "seed": None, "timeout": 10.0, "broken": str(exc)}
     exercises = list(cfg["exercises"])
     notebooks = find_notebooks(root / "submission")
     meta = _metadata(root)
@@ -141,7 +141,7 @@ def run(root: str | Path, grade_fn: GradeFn | None = None) -> dict:
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             try:
                 grade_fn([root / "submission"], tmp, student=STUDENT, exercises=exercises,
-                         seed=cfg.get("seed"), timeout=float(cfg.get("timeout", 30.0)),
+                         seed=cfg.get("seed"), timeout=float(cfg.get("timeout", 10.0)),
                          progress=False)
                 folder = Path(tmp) / STUDENT
                 results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
