@@ -161,3 +161,34 @@ def test_docstring_examples_of_the_grading_io_modules(module):
 
     result = doctest.testmod(importlib.import_module(f"course_lib.grading.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_canvas_download_graded_and_exported_end_to_end(tmp_path):
+    """Download -> grader -> Canvas import, with the real grader: names from the metadata
+    reach grades.csv, and the LMS export finds every student by their Canvas user ID."""
+    from course_lib.grading import lms
+
+    download = canvas_download(tmp_path / "submissions.zip")
+    out = tmp_path / "grades"
+    code = platforms.main(["grade", str(download), "--out", str(out),
+                           "--exercises", "softmax,softmax_axis"])
+    assert code == 0
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"lovelaceada_4021", "lovelaceada_5000", "turingalan", "hoppergrace"}
+    assert rows["lovelaceada_4021"]["total"] == "2"  # the solved notebook
+    assert rows["hoppergrace"]["total"] == "2"  # a late, renamed solved notebook
+    assert float(rows["turingalan"]["total"]) == 0.0  # the untouched exercise notebook
+    assert (out / "students.csv").is_file()
+    (tmp_path / "gradebook.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        "    Points Possible,,,,\n"
+        '"Lovelace, Ada",4021,,ada1,A\n"Turing, Alan",4022,,alan,A\n'
+        '"Hopper, Grace",4023,,grace,A\n"Lovelace, Ada",5000,,ada2,B\n')
+    result = lms.export(tmp_path / "gradebook.csv", out / "grades.csv", "Exercises 03",
+                        tmp_path / "import.csv")
+    assert result.unmatched == []
+    with open(tmp_path / "import.csv", newline="") as f:
+        cells = {r[1]: r[-1] for r in list(csv.reader(f))[2:]}
+    assert cells == {"4021": "2", "4022": rows["turingalan"]["total"], "4023": "2",
+                     "5000": rows["lovelaceada_5000"]["total"]}
