@@ -81,9 +81,10 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 
 
 def build(out: Path, exercises: list[str], seed: int | None = None,
-          timeout: float = 10.0) -> Path:
+          timeout: float = 10.0, isolation: str = "auto") -> Path:
     """Write the bundle to ``out`` (atomically) and return its path."""
-    config = {"exercises": exercises, "seed": seed, "timeout": timeout}
+    config = {"exercises": exercises, "seed": seed, "timeout": timeout,
+              "isolation": isolation}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         _add(zf, "setup.sh", (TEMPLATES / "setup.sh").read_bytes(), executable=True)
@@ -110,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None,
                         help="hidden cases of a new term (default: the course's fixed seed)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per exercise")
+    parser.add_argument("--isolation", default="auto", choices=["auto", "bwrap", "basic"],
+                        help="auto (default): bubblewrap where the container allows it, "
+                             "else rlimits and Landlock, said in every result")
     args = parser.parse_args(argv)
     exercises = resolve_exercises(args.exercises)
-    out = build(Path(args.out), exercises, args.seed, args.timeout)
+    out = build(Path(args.out), exercises, args.seed, args.timeout, args.isolation)
     points = sum(EXERCISES[e].points for e in exercises)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB): {len(exercises)} exercise(s), "
           f"{points:g} points: {', '.join(exercises)}; seed "

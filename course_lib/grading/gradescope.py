@@ -40,8 +40,10 @@ GradeFn = Callable[..., Any]
 def load_config(path: Path) -> dict:
     """The assignment's settings written by the bundle builder.
 
-    ``exercises`` (ids, in order), ``seed`` (``None``: the course's fixed seed) and
-    ``timeout`` (seconds per exercise). A missing file means: every exercise, defaults.
+    ``exercises`` (ids, in order), ``seed`` (``None``: the course's fixed seed),
+    ``timeout`` (seconds per exercise) and ``isolation`` (``auto``: bubblewrap where the
+    container allows it, else rlimits and Landlock, said in every result). A missing file
+    means: every exercise, defaults.
 
     >>> cfg = load_config(Path("/nonexistent/autograder.json"))
     >>> cfg["seed"], cfg["timeout"], "softmax" in cfg["exercises"]
@@ -49,12 +51,15 @@ def load_config(path: Path) -> dict:
     """
     from course_lib.grading.registry import EXERCISES
 
-    cfg: dict = {"exercises": list(EXERCISES), "seed": None, "timeout": 10.0}
+    cfg: dict = {"exercises": list(EXERCISES), "seed": None, "timeout": 10.0,
+                 "isolation": "auto"}
     if path.is_file():
         cfg.update(json.loads(path.read_text(encoding="utf-8")))
     unknown = [e for e in cfg["exercises"] if e not in EXERCISES]
     if unknown:
         raise ValueError(f"{path}: unknown exercise id(s): {', '.join(unknown)}")
+    if cfg["isolation"] not in ("auto", "bwrap", "basic"):
+        raise ValueError(f"{path}: isolation must be auto, bwrap or basic")
     return cfg
 
 
@@ -120,7 +125,7 @@ def run(root: str | Path, grade_fn: GradeFn | None = None) -> dict:
     except (OSError, ValueError) as exc:  # a broken bundle: say so, grade nothing
         print(f"cannot read the bundle's settings: {exc}", file=sys.stderr, flush=True)
         from course_lib.grading.registry import EXERCISES
-        cfg = {"exercises": list(EXERCISES), "seed": None, "timeout": 10.0, "broken": str(exc)}
+        cfg = {"exercises": list(EXERCISES), "seed": None, "broken": str(exc)}
     exercises = list(cfg["exercises"])
     notebooks = find_notebooks(root / "submission")
     meta = _metadata(root)
@@ -142,7 +147,7 @@ def run(root: str | Path, grade_fn: GradeFn | None = None) -> dict:
             try:
                 grade_fn([root / "submission"], tmp, student=STUDENT, exercises=exercises,
                          seed=cfg.get("seed"), timeout=float(cfg.get("timeout", 10.0)),
-                         progress=False)
+                         progress=False, isolation_mode=cfg.get("isolation", "auto"))
                 folder = Path(tmp) / STUDENT
                 results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
             except Exception as exc:  # the grader's own failure: still a results.json
