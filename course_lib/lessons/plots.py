@@ -4,6 +4,9 @@ training curves, decision regions, digit images and reliability diagrams (lesson
 Every function draws on a matplotlib ``Axes`` it is given (or returns a new ``Figure``),
 labels its axes, and returns what it drew on, so that a notebook cell stays one or two lines.
 Colours follow matplotlib's ``tab10`` cycle: class ``k`` is always colour ``k``.
+
+This module draws and computes nothing interactive: :mod:`course_lib.lessons.widgets` is
+built on top of it (and on :mod:`course_lib.lessons.floats`), never the other way round.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from course_lib.functions import hardmax, logsumexp, softmax
 from course_lib.lessons.calibration import ReliabilityBins
+from course_lib.lessons.floats import DTYPES, overflow_threshold
 from course_lib.lessons.nn import History
 
 __all__ = [
@@ -226,8 +231,6 @@ def temperature_bars(logits: np.ndarray, temperature: float, ax: Axes | None = N
     [0.0, 1.05]
     >>> plt.close("all")
     """
-    from course_lib.functions import hardmax, softmax
-
     z = np.asarray(logits, dtype=np.float64)
     p = softmax(z, temperature=temperature)
     if ax is None:
@@ -252,8 +255,6 @@ def overflow_figure(magnitude: float, dtype: str, ax: Axes | None = None) -> Axe
     ['float16', 'float32', 'float64']
     >>> plt.close("all")
     """
-    from course_lib.lessons.widgets import DTYPES, overflow_threshold
-
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 2.4))
     for i, name in enumerate(DTYPES):
@@ -278,8 +279,6 @@ def smooth_max_figure(ax: Axes | None = None) -> Axes:
     3
     >>> plt.close("all")
     """
-    from course_lib.functions import logsumexp
-
     x = np.linspace(-6, 6, 241)
     pairs = np.stack([np.zeros_like(x), x], axis=-1)
     if ax is None:
