@@ -41,8 +41,8 @@ def _check_no_nan(z: np.ndarray) -> None:
     if bad.size:
         where = ", ".join(str(int(i) + 1) for i in bad)
         raise ValueError(
-            f"logit number {where} is not a number (nan): softmax of a row holding nan is "
-            "nan everywhere, so there is nothing to show; type a number instead"
+            f"logit number {where} is not a number (nan), and one nan makes every "
+            "probability nan: type a number there"
         )
 
 
@@ -56,10 +56,10 @@ def parse_logits(text: str) -> np.ndarray:
     --------
     >>> parse_logits("1, 3, 2")
     array([1., 3., 2.])
-    >>> parse_logits("1, nan")
+    >>> parse_logits("1, nan")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: logit number 2 is not a number (nan): softmax of a row holding nan is nan everywhere, so there is nothing to show; type a number instead
+    ValueError: logit number 2 is not a number (nan), and one nan makes every probability nan: ...
     """
     parts = [p for p in text.replace(",", " ").split() if p]
     if not parts:
@@ -136,8 +136,8 @@ def temperature_text(logits_text: str, temperature: float) -> str:
     T = 2.000
     p = [0.186, 0.506, 0.307]
     entropy = 1.020 nats (uniform would be 1.099)
-    >>> print(temperature_text("1, nan, 2", 1.0))
-    logit number 2 is not a number (nan): softmax of a row holding nan is nan everywhere, so there is nothing to show; type a number instead
+    >>> print(temperature_text("1, nan, 2", 1.0))  # doctest: +ELLIPSIS
+    logit number 2 is not a number (nan), and one nan makes every probability nan: ...
     """
     try:
         return temperature_report(parse_logits(logits_text), temperature)
