@@ -291,3 +291,51 @@ def smooth_max_figure(ax: Axes | None = None) -> Axes:
     ax.set_title("logsumexp: a smooth maximum, never more than log n above it")
     ax.legend(fontsize=8)
     return ax
+
+
+def _clip_for_plot(v: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Values outside [lo, hi] become nan, so a curve through a pole breaks off cleanly."""
+    out = np.array(v, dtype=np.float64)
+    out[~((out >= lo) & (out <= hi))] = np.nan
+    return out
+
+
+def why_exp_figure() -> Figure:
+    """Three ways to turn scores into shares: ``exp`` (softmax), ``x / sum(x)``, ``x² / sum(x²)``.
+
+    Left: the share of class 0 for the scores ``[x, 1, 0]`` as ``x`` varies. Right: the share
+    of the top class of ``[1, 3, 2] + c`` as every score is shifted by ``c``. Only softmax
+    stays a probability for every score and ignores the shift.
+
+    >>> fig = why_exp_figure()
+    >>> [len(ax.get_lines()) for ax in fig.axes]
+    [3, 3]
+    >>> plt.close("all")
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    rules = {
+        "softmax: exp(x) / Σ exp": lambda s: softmax(s, axis=-1),
+        "x / Σ x": lambda s: s / s.sum(axis=-1, keepdims=True),
+        "x² / Σ x²": lambda s: s**2 / (s**2).sum(axis=-1, keepdims=True),
+    }
+    x = np.linspace(-4, 4, 801)
+    left = np.stack([x, np.ones_like(x), np.zeros_like(x)], axis=-1)
+    c = np.linspace(-5, 5, 1001)
+    right = np.array([1.0, 3.0, 2.0]) + c[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, (name, rule) in enumerate(rules.items()):
+            style = dict(color=_TAB10[k], lw=2.2 if k == 0 else 1.5, label=name)
+            axes[0].plot(x, _clip_for_plot(rule(left)[:, 0], -1.0, 2.0), **style)
+            axes[1].plot(c, _clip_for_plot(rule(right)[:, 1], -1.0, 2.0), **style)
+    for ax in axes:
+        ax.axhspan(0, 1, color="tab:green", alpha=0.08, label="a probability lives here")
+        ax.set_ylim(-1, 2)
+        ax.set_ylabel("share")
+        ax.grid(alpha=0.3)
+    axes[0].set_xlabel("score x of class 0 (the others are 1 and 0)")
+    axes[0].set_title("share of class 0 for the scores [x, 1, 0]")
+    axes[1].set_xlabel("shift c added to every score")
+    axes[1].set_title("share of the top class for [1, 3, 2] + c")
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
