@@ -11,7 +11,8 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 # Jupyter refuses to run as root without this flag; machines here often run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean
+.PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
+        autograder grade-demo
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -19,6 +20,8 @@ help:
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
+	@echo "make grade-demo grade a synthetic class (correct, wrong, hostile) into build/grade-demo/"
+	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=ex03_softmax SEED=N)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -56,6 +59,21 @@ grade: venv
 	@bash tools/ensure_system_packages.sh bubblewrap
 	$(BIN)/python -m course_lib.grade submissions --out grades \
 	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
+
+# The Gradescope bundle (docs/instructor.md): EXERCISES takes exercise ids or notebook names.
+EXERCISES ?= all
+autograder: venv
+	$(BIN)/python tools/build_autograder.py --out build/autograder.zip \
+	    --exercises $(EXERCISES) $(if $(SEED),--seed $(SEED))
+
+# A dry run before a term: a generated class graded like a real one.
+grade-demo: venv
+	@bash tools/ensure_system_packages.sh bubblewrap
+	rm -rf build/grade-demo
+	$(BIN)/python tools/make_demo_class.py --out build/grade-demo/submissions
+	$(BIN)/python -m course_lib.grade build/grade-demo/submissions --out build/grade-demo/grades
+	$(BIN)/python tools/make_demo_class.py --out build/grade-demo/submissions \
+	    --check build/grade-demo/grades
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

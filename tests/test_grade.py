@@ -553,7 +553,7 @@ def test_a_grader_failure_on_one_student_loses_no_one_else(tmp_path, monkeypatch
     real = grader.assess
 
     def fragile(ex_id, cases, attempts):
-        if any(a.output is not None and a.output.size and float(a.output.flat[0]) == 0.0
+        if any(a.output is not None and a.output.size and float(a.output.flat[0]) == 0.125
                for a in attempts):
             raise RuntimeError("boom")
         return real(ex_id, cases, attempts)
@@ -561,7 +561,7 @@ def test_a_grader_failure_on_one_student_loses_no_one_else(tmp_path, monkeypatch
     monkeypatch.setattr(grader, "assess", fragile)
     notebook(tmp_path / "subs" / "good.ipynb", {"softmax": GOOD_SOFTMAX})
     notebook(tmp_path / "subs" / "zeros.ipynb",
-             {"softmax": "def my_softmax(x, axis=-1):\n    return np.zeros(np.shape(x))\n"})
+             {"softmax": "def my_softmax(x, axis=-1):\n    return np.full(np.shape(x), 0.125)\n"})
     results = {r.name: r for r in grade([tmp_path / "subs"], tmp_path / "out", progress=False)}
     assert results["good"].total == 1.0
     assert "grading failed: RuntimeError: boom" in results["zeros"].output

@@ -130,3 +130,38 @@ def test_train_rejects_bad_settings(kwargs, match):
     settings = {"epochs": 1, "lr": 0.1} | kwargs
     with pytest.raises(ValueError, match=match):
         train(Network([2, 3]), X, y, **settings)
+
+
+def _descend(X, y, steps=2000, lr=3.0):
+    """Full-batch gradient descent on mean cross-entropy + |W|^2 / (2n), as in lesson 06."""
+    from course_lib import one_hot, softmax
+
+    n, Y = len(X), one_hot(y, num_classes=10)
+    W, b = np.zeros((X.shape[1], 10)), np.zeros(10)
+    for _ in range(steps):
+        g = (softmax(X @ W + b) - Y) / n
+        W -= lr * (X.T @ g + W / n)
+        b -= lr * g.sum(axis=0)
+    return W, b
+
+
+def test_numpy_softmax_regression_on_real_digits_matches_scikit_learn():
+    """Lesson 06's claim: same objective, same minimum as LogisticRegression (C=1)."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from course_lib import softmax
+    from course_lib.lessons.datasets import train_test_split
+
+    real = load_digits()
+    X_tr, X_te, y_tr, y_te = train_test_split(real.data / 16.0, real.target, seed=0)
+    with threadpool_limits(limits=1):  # small matrices: extra BLAS threads only contend
+        sk, (W, b) = LogisticRegression(C=1.0, max_iter=1000).fit(X_tr, y_tr), _descend(X_tr, y_tr)
+    # scikit-learn's decision_function is the logits: softmax of it is predict_proba
+    np.testing.assert_allclose(softmax(sk.decision_function(X_te)), sk.predict_proba(X_te),
+                               rtol=1e-10, atol=1e-12)
+    ours = X_te @ W + b
+    assert np.mean(ours.argmax(axis=1) == sk.predict(X_te)) == 1.0
+    assert np.abs(softmax(ours) - sk.predict_proba(X_te)).max() < 0.05
+    np.testing.assert_allclose(W, sk.coef_.T, atol=0.15)  # the same weights, nearly

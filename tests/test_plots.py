@@ -66,3 +66,22 @@ def test_show_images_titles_each_panel():
     fig = show_images(digit_templates()[:3], [0, 1, 2], n_cols=5)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:3] == ["0", "1", "2"] and titles[3:] == ["", ""]
+
+
+def test_why_exp_figure_shows_the_three_rules_as_they_are():
+    from course_lib.lessons.plots import why_exp_figure
+
+    fig = why_exp_figure()
+    left, right = fig.axes
+    soft, lin, sq = left.get_lines()
+    x = soft.get_xdata()
+    # softmax of [x, 1, 0], class 0, by the formula itself (not course_lib)
+    ref = np.exp(x) / (np.exp(x) + np.e + 1.0)
+    np.testing.assert_allclose(soft.get_ydata(), ref, rtol=1e-12)
+    # x / sum(x) leaves the unit interval (drawn as nan outside [-1, 2]); softmax never does
+    assert np.nanmin(lin.get_ydata()) < 0 and np.all((ref > 0) & (ref < 1))
+    # right: the softmax share of [1, 3, 2] + c does not depend on c
+    r_soft = right.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(r_soft, np.exp(3) / (np.e + np.exp(3) + np.exp(2)), rtol=1e-12)
+    assert np.nanmax(right.get_lines()[2].get_ydata()) - np.nanmin(
+        right.get_lines()[2].get_ydata()) > 0.5  # squares move with the shift

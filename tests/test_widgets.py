@@ -17,6 +17,7 @@ from course_lib.lessons.widgets import (
     overflow_threshold,
     parse_logits,
     temperature_report,
+    temperature_text,
 )
 
 
@@ -91,3 +92,65 @@ def test_overflow_report_contract_example() -> None:
     ]
     with pytest.raises(ValueError, match="dtype must be one of"):
         overflow_report(1.0, "int8")
+
+
+# --- issue 12: no "-0.000" entropy, a clear message for nan, the modules layered ---------
+
+
+@pytest.mark.parametrize("logits", [[0.0, 40.0], [1.0, 30.0, 2.0], [5.0, -5.0, 0.0, 100.0]])
+@pytest.mark.parametrize("t", [0.05, 0.1, 1.0])
+def test_entropy_readout_is_never_negative(logits, t) -> None:
+    report = temperature_report(logits, t)
+    line = next(x for x in report.splitlines() if x.startswith("entropy = "))
+    assert not line.startswith("entropy = -"), line
+    ref = scipy.stats.entropy(sp.softmax(np.array(logits) / t))
+    assert _entropy(report) == pytest.approx(ref, abs=5e-4)
+
+
+def test_one_hot_has_entropy_plus_zero() -> None:
+    # softmax([0, 40]) rounds to exactly [0, 1] in float64; -(1 * log 1) is -0.0
+    assert sp.softmax([0.0, 40.0])[1] == 1.0
+    h = entropy(np.array([0.0, 1.0]))
+    assert h == 0.0 and np.copysign(1.0, h) == 1.0
+    assert entropy(np.array([1.0 + 2.0**-52, 0.0])) == 0.0  # a hair above 1: not negative
+    assert "entropy = 0.000 nats" in temperature_report([0.0, 40.0], 0.05)
+
+
+@pytest.mark.parametrize("text", ["1, nan, 2", "nan", "NaN 3"])
+def test_nan_logit_gets_a_message_not_nan_probabilities(text) -> None:
+    shown = temperature_text(text, 1.0)
+    assert "not a number" in shown
+    assert "p = " not in shown and "entropy" not in shown
+    with pytest.raises(ValueError, match="not a number"):
+        temperature_report(np.array([float(v) for v in text.replace(",", " ").split()]), 1.0)
+
+
+def test_nan_message_names_the_position() -> None:
+    assert temperature_text("1, 2, nan", 1.0).startswith("logit number 3 ")
+    assert temperature_text("nan, 2, nan", 1.0).startswith("logit number 1, 3 ")
+
+
+def test_temperature_text_passes_numbers_through_and_explains_bad_input() -> None:
+    assert temperature_text("1, 3, 2", 0.5) == temperature_report([1.0, 3.0, 2.0], 0.5)
+    assert "use commas" in temperature_text("1, three", 1.0)
+    assert "at least one number" in temperature_text("", 1.0)
+
+
+def test_infinite_logits_follow_the_limit() -> None:
+    # -inf masks a class; scipy agrees on the finite rest
+    np.testing.assert_allclose(
+        _p(temperature_text("-inf, 3, 2", 1.0)), sp.softmax([-np.inf, 3.0, 2.0]), atol=5e-4
+    )
+    np.testing.assert_allclose(_p(temperature_text("inf, inf, 2", 1.0)), [0.5, 0.5, 0.0])
+
+
+def test_plots_does_not_import_widgets() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, course_lib.lessons.plots; "
+        "print('course_lib.lessons.widgets' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -5,7 +5,9 @@
 * :mod:`.checks`: ``check(exercise_id, fn)``, the check cell of every exercise notebook;
 * :mod:`.sandbox`: the confined worker that runs graded answer cells;
 * :mod:`.grader`: ``python -m course_lib.grade``, a class graded student by student;
-* :mod:`.build_exercises`: ``exercises/`` generated from ``solutions/``.
+* :mod:`.build_exercises`: ``exercises/`` generated from ``solutions/``;
+* :mod:`.platforms`, :mod:`.lms`, :mod:`.gradescope`: reading Gradescope and Canvas
+  downloads, the CSV Canvas imports, and the run-time of the Gradescope autograder.
 """
 
 from course_lib.grading.checks import check

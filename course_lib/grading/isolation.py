@@ -103,9 +103,9 @@ def _hidden_paths() -> list[str]:
 def _bwrap_command(scratch: Path, job: int, result: int, cpu: int) -> list[str]:
     """The ``bwrap`` command line for one student (scratch appears as ``/scratch``)."""
     base = PYTHON.parents[1]  # .../bin/python3.x -> the installation's prefix
-    cmd = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-           "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
-           "--hostname", "grader", "--ro-bind", "/usr", "/usr"]
+    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc",
+           "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+           "--clearenv", "--hostname", "grader", "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
         target = Path("/") / name
         if target.is_symlink():

@@ -4,6 +4,9 @@ training curves, decision regions, digit images and reliability diagrams (lesson
 Every function draws on a matplotlib ``Axes`` it is given (or returns a new ``Figure``),
 labels its axes, and returns what it drew on, so that a notebook cell stays one or two lines.
 Colours follow matplotlib's ``tab10`` cycle: class ``k`` is always colour ``k``.
+
+This module draws and computes nothing interactive: :mod:`course_lib.lessons.widgets` is
+built on top of it (and on :mod:`course_lib.lessons.floats`), never the other way round.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from course_lib.functions import hardmax, logsumexp, softmax
 from course_lib.lessons.calibration import ReliabilityBins
+from course_lib.lessons.floats import DTYPES, overflow_threshold
 from course_lib.lessons.nn import History
 
 __all__ = [
@@ -226,8 +231,6 @@ def temperature_bars(logits: np.ndarray, temperature: float, ax: Axes | None = N
     [0.0, 1.05]
     >>> plt.close("all")
     """
-    from course_lib.functions import hardmax, softmax
-
     z = np.asarray(logits, dtype=np.float64)
     p = softmax(z, temperature=temperature)
     if ax is None:
@@ -252,8 +255,6 @@ def overflow_figure(magnitude: float, dtype: str, ax: Axes | None = None) -> Axe
     ['float16', 'float32', 'float64']
     >>> plt.close("all")
     """
-    from course_lib.lessons.widgets import DTYPES, overflow_threshold
-
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 2.4))
     for i, name in enumerate(DTYPES):
@@ -278,8 +279,6 @@ def smooth_max_figure(ax: Axes | None = None) -> Axes:
     3
     >>> plt.close("all")
     """
-    from course_lib.functions import logsumexp
-
     x = np.linspace(-6, 6, 241)
     pairs = np.stack([np.zeros_like(x), x], axis=-1)
     if ax is None:
@@ -292,3 +291,51 @@ def smooth_max_figure(ax: Axes | None = None) -> Axes:
     ax.set_title("logsumexp: a smooth maximum, never more than log n above it")
     ax.legend(fontsize=8)
     return ax
+
+
+def _clip_for_plot(v: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Values outside [lo, hi] become nan, so a curve through a pole breaks off cleanly."""
+    out = np.array(v, dtype=np.float64)
+    out[~((out >= lo) & (out <= hi))] = np.nan
+    return out
+
+
+def why_exp_figure() -> Figure:
+    """Three ways to turn scores into shares: ``exp`` (softmax), ``x / sum(x)``, ``x² / sum(x²)``.
+
+    Left: the share of class 0 for the scores ``[x, 1, 0]`` as ``x`` varies. Right: the share
+    of the top class of ``[1, 3, 2] + c`` as every score is shifted by ``c``. Only softmax
+    stays a probability for every score and ignores the shift.
+
+    >>> fig = why_exp_figure()
+    >>> [len(ax.get_lines()) for ax in fig.axes]
+    [3, 3]
+    >>> plt.close("all")
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    rules = {
+        "softmax: exp(x) / Σ exp": lambda s: softmax(s, axis=-1),
+        "x / Σ x": lambda s: s / s.sum(axis=-1, keepdims=True),
+        "x² / Σ x²": lambda s: s**2 / (s**2).sum(axis=-1, keepdims=True),
+    }
+    x = np.linspace(-4, 4, 801)
+    left = np.stack([x, np.ones_like(x), np.zeros_like(x)], axis=-1)
+    c = np.linspace(-5, 5, 1001)
+    right = np.array([1.0, 3.0, 2.0]) + c[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, (name, rule) in enumerate(rules.items()):
+            style = dict(color=_TAB10[k], lw=2.2 if k == 0 else 1.5, label=name)
+            axes[0].plot(x, _clip_for_plot(rule(left)[:, 0], -1.0, 2.0), **style)
+            axes[1].plot(c, _clip_for_plot(rule(right)[:, 1], -1.0, 2.0), **style)
+    for ax in axes:
+        ax.axhspan(0, 1, color="tab:green", alpha=0.08, label="a probability lives here")
+        ax.set_ylim(-1, 2)
+        ax.set_ylabel("share")
+        ax.grid(alpha=0.3)
+    axes[0].set_xlabel("score x of class 0 (the others are 1 and 0)")
+    axes[0].set_title("share of class 0 for the scores [x, 1, 0]")
+    axes[1].set_xlabel("shift c added to every score")
+    axes[1].set_title("share of the top class for [1, 3, 2] + c")
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig

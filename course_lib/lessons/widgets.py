@@ -1,8 +1,11 @@
 """The lessons' two widgets: their callbacks are plain functions, tested without a browser.
 
-``temperature_report`` and ``overflow_report`` compute and format what the widgets show;
+``temperature_text`` and ``overflow_report`` compute and format what the widgets show;
 ``temperature_widget`` and ``overflow_widget`` only wire them to ipywidgets controls. The
 text format is a contract: a browser test reads these lines back from the page.
+
+Layers: this module uses :mod:`course_lib.lessons.plots` for the figures and
+:mod:`course_lib.lessons.floats` for the dtype facts; neither of them imports this one.
 """
 
 from __future__ import annotations
@@ -12,25 +15,61 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_lib.functions import naive_softmax, softmax
+from course_lib.lessons.floats import DTYPES, overflow_threshold
+from course_lib.lessons.plots import overflow_figure, temperature_bars
 
-DTYPES = ("float16", "float32", "float64")
+__all__ = [
+    "DTYPES",
+    "OVERFLOW_PATTERN",
+    "entropy",
+    "overflow_logits",
+    "overflow_report",
+    "overflow_threshold",
+    "overflow_widget",
+    "parse_logits",
+    "temperature_report",
+    "temperature_text",
+    "temperature_widget",
+]
+
 #: The shape of the overflow demo's logits: the largest is ``magnitude``.
 OVERFLOW_PATTERN = (1.0, 0.5, -1.0)
+
+
+def _check_no_nan(z: np.ndarray) -> None:
+    bad = np.flatnonzero(np.isnan(z))
+    if bad.size:
+        where = ", ".join(str(int(i) + 1) for i in bad)
+        raise ValueError(
+            f"logit number {where} is not a number (nan), and one nan makes every "
+            "probability nan: type a number there"
+        )
 
 
 def parse_logits(text: str) -> np.ndarray:
     """Read comma- or space-separated numbers, with a message a learner can act on.
 
+    ``inf`` and ``-inf`` are accepted (softmax has a limit for them: ``-inf`` masks a class);
+    ``nan`` is refused, because it would turn every probability into ``nan``.
+
+    Examples
+    --------
     >>> parse_logits("1, 3, 2")
     array([1., 3., 2.])
+    >>> parse_logits("1, nan")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: logit number 2 is not a number (nan), and one nan makes every probability nan: ...
     """
     parts = [p for p in text.replace(",", " ").split() if p]
     if not parts:
         raise ValueError("type at least one number, for example 1, 3, 2")
     try:
-        return np.array([float(p) for p in parts])
+        z = np.array([float(p) for p in parts])
     except ValueError:
         raise ValueError(f"could not read {text!r} as numbers; use commas: 1, 3, 2") from None
+    _check_no_nan(z)
+    return z
 
 
 def _fmt(values: Sequence[float]) -> str:
@@ -38,18 +77,29 @@ def _fmt(values: Sequence[float]) -> str:
 
 
 def entropy(p: np.ndarray) -> float:
-    """Shannon entropy in nats, with ``0 log 0 = 0``.
+    """Shannon entropy in nats, with ``0 log 0 = 0``; never negative, never ``-0.0``.
 
+    A one-hot has entropy exactly 0. Rounding can leave an entry a hair above 1 (its log
+    then a hair above 0), which would make the sum a tiny negative number; such results
+    are reported as 0.
+
+    Examples
+    --------
     >>> round(entropy(np.array([0.5, 0.5])), 6)
     0.693147
+    >>> entropy(np.array([0.0, 1.0, 0.0]))
+    0.0
     """
     p = np.asarray(p, dtype=np.float64)
     nz = p[p > 0]
-    return float(-(nz * np.log(nz)).sum())
+    h = float(-(nz * np.log(nz)).sum())
+    return h if h > 0.0 else 0.0
 
 
 def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float) -> str:
     """What the temperature widget prints: T, the probabilities and their entropy.
+
+    Raises ``ValueError`` with a learner-facing message when a logit is ``nan``.
 
     Examples
     --------
@@ -57,8 +107,13 @@ def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float)
     T = 1.000
     p = [0.090, 0.665, 0.245]
     entropy = 0.832 nats (uniform would be 1.099)
+    >>> print(temperature_report([1, 3, 2], 0.05))
+    T = 0.050
+    p = [0.000, 1.000, 0.000]
+    entropy = 0.000 nats (uniform would be 1.099)
     """
     z = np.asarray(logits, dtype=np.float64)
+    _check_no_nan(z)
     p = softmax(z, temperature=temperature)
     return "\n".join(
         [
@@ -69,13 +124,25 @@ def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float)
     )
 
 
-def overflow_threshold(dtype: str) -> float:
-    """The largest ``x`` whose ``exp(x)`` is finite in ``dtype``: ``log(finfo(dtype).max)``.
+def temperature_text(logits_text: str, temperature: float) -> str:
+    """The temperature widget's callback: the text box and the slider in, the readout out.
 
-    >>> [round(overflow_threshold(d), 2) for d in DTYPES]
-    [11.09, 88.72, 709.78]
+    A box that cannot be read (no number, a word, a ``nan``) gives one line saying what
+    to type instead of a traceback or a row of ``nan``.
+
+    Examples
+    --------
+    >>> print(temperature_text("1, 3, 2", 2.0))
+    T = 2.000
+    p = [0.186, 0.506, 0.307]
+    entropy = 1.020 nats (uniform would be 1.099)
+    >>> print(temperature_text("1, nan, 2", 1.0))  # doctest: +ELLIPSIS
+    logit number 2 is not a number (nan), and one nan makes every probability nan: ...
     """
-    return float(np.log(np.float64(np.finfo(dtype).max)))
+    try:
+        return temperature_report(parse_logits(logits_text), temperature)
+    except ValueError as exc:
+        return str(exc)
 
 
 def overflow_logits(magnitude: float, dtype: str) -> np.ndarray:
@@ -114,8 +181,6 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from course_lib.lessons.plots import temperature_bars
-
     slider = w.FloatLogSlider(
         value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.01,
         description="T", continuous_update=False, readout_format=".3f",
@@ -126,12 +191,11 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
     def show(_change: object = None) -> None:
         out.clear_output(wait=True)
         with out:
+            print(temperature_text(text.value, slider.value))
             try:
                 z = parse_logits(text.value)
-            except ValueError as exc:
-                print(exc)
+            except ValueError:
                 return
-            print(temperature_report(z, slider.value))
             temperature_bars(z, slider.value)
             plt.show()
 
@@ -145,8 +209,6 @@ def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma:
     """A log-scale magnitude slider (1 to 1e4) and a dtype menu: naive vs stable softmax."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-
-    from course_lib.lessons.plots import overflow_figure
 
     slider = w.FloatLogSlider(
         value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",

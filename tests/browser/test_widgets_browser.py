@@ -81,6 +81,14 @@ def test_temperature_slider_flattens_and_sharpens(lab, page) -> None:
     t_cold, p_cold, h_cold = _temperature_state(text)
     assert max(p_cold) > max(p0) and h_cold < h0  # sharper, towards the one-hot
     assert p_cold.index(max(p_cold)) == p0.index(max(p0))  # the same class wins
+    assert not re.search(r"entropy = -", text)  # never "-0.000 nats"
+
+    # a nan typed into the logits box is named, not turned into p = [nan, nan, nan]
+    logits_box = control(box, "widget-text", "logits").locator("input")
+    logits_box.fill("1, nan, 2")
+    logits_box.press("Enter")
+    text = _wait_for(box, lambda s: "not a number" in s, "the nan message")
+    assert "logit number 2" in text and "p = [" not in text
 
 
 def test_overflow_widget_float16(lab, page) -> None:
