@@ -8,7 +8,8 @@ this twice changes nothing and a new lesson needs no edit here:
 - a live widget cell gets a subslide of its own, and the cell after it starts the next one;
 - inside a section, a cell that would make the current slide too long for a projector
   (more than about ``BUDGET`` lines of prose, code, printed output and figures) starts a
-  subslide, except a code cell right after its introducing prose, which stays with it;
+  subslide; prose is weighed together with the code cell it introduces, and that code cell
+  stays on the prose's slide;
 - the navigation bars (``<!--NAVIGATION-->``, see add_navigation.py) are **skipped**.
 
 Outputs, sources and other metadata are left as they are. The notebook also gets RISE
@@ -74,13 +75,21 @@ def weight(cell) -> int:
     return lines
 
 
+def _code_after(nb, index: int) -> int:
+    """The weight of the code cell that prose at ``index`` introduces (it moves with it)."""
+    cell, following = nb.cells[index], nb.cells[index + 1: index + 2]
+    if cell.cell_type == "markdown" and following and following[0].cell_type == "code":
+        return weight(following[0])
+    return 0
+
+
 def slide_types(nb) -> list[str]:
     """The slide type of each cell, from the notebook's structure only."""
     types: list[str] = []
     used = 0  # lines on the current slide so far
     after_widget = False
     previous = None  # the last cell shown (not skipped)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if NAV_MARKER in cell.source:
             types.append("skip")
             continue
@@ -90,7 +99,7 @@ def slide_types(nb) -> list[str]:
             kind = "slide"
         elif level == 3 or is_widget_cell(cell) or after_widget:
             kind = "subslide"
-        elif used + w > BUDGET and used > 0 and not (
+        elif used + w + _code_after(nb, index) > BUDGET and used > 0 and not (
             cell.cell_type == "code" and previous.cell_type == "markdown"
         ):
             kind = "subslide"
