@@ -11,7 +11,7 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 # Jupyter refuses to run as root without this flag; machines here often run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade clean
+.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade site slides clean
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -19,6 +19,8 @@ help:
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade      grade submissions/*.ipynb into grades/"
+	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
+	@echo "make slides     set the lessons' RISE slide boundaries (tools/add_slides.py)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -53,6 +55,12 @@ exercises: venv
 
 grade: venv
 	$(BIN)/python -m course_lib.grade submissions --out grades --progress
+
+site: venv
+	$(BIN)/python tools/build_site.py --out build/site
+
+slides: venv
+	$(BIN)/python tools/add_slides.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
