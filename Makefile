@@ -11,7 +11,8 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 # Jupyter refuses to run as root without this flag; machines here often run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade site slides clean
+.PHONY: help venv lab test lint unit notebooks browser-deps bench exercises grade site slides \
+	slide-breaks clean
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -20,7 +21,8 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade      grade submissions/*.ipynb into grades/"
 	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
-	@echo "make slides     set the lessons' RISE slide boundaries (tools/add_slides.py)"
+	@echo "make slides     static reveal.js decks into build/slides/ (needs npm for reveal.js)"
+	@echo "make slide-breaks  reset the lessons' RISE slide boundaries after editing a lesson"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -60,6 +62,9 @@ site: venv
 	$(BIN)/python tools/build_site.py --out build/site
 
 slides: venv
+	$(BIN)/python tools/build_site.py --slides --out build/slides
+
+slide-breaks: venv
 	$(BIN)/python tools/add_slides.py
 
 clean:

@@ -174,3 +174,29 @@ def test_links_to_unpublished_files_are_unwrapped() -> None:
     assert ">answers</span>" in out
     assert '<a href="https://numpy.org">np</a>' in out and '<a href="#top">top</a>' in out
     assert dropped == ["notebooks/01_max.ipynb -> ../solutions/ex01.ipynb"]
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory) -> dict:
+    try:
+        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")
+    except build_site.SlidesUnavailable as exc:
+        pytest.skip(f"STATIC SLIDES NOT BUILT: {exc}")
+
+
+def test_a_deck_per_lesson_cut_where_the_metadata_says(decks) -> None:
+    out = decks["out"]
+    assert [p.target for p in decks["decks"]] == [f"{p.stem}.html" for p in LESSONS]
+    for path in LESSONS:
+        nb = nbformat.read(path, as_version=4)
+        kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+        text = (out / f"{path.stem}.html").read_text()
+        # reveal.js nests: a slide is an outer <section> holding its first step's <section>,
+        # and each subslide adds one more step
+        assert text.count("<section") == 2 * kinds.count("slide") + kinds.count("subslide")
+        remote = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="(https?:)?//', text)
+        assert not remote, f"{path.name} deck loads something remote"
+        assert "application/vnd.jupyter.widget" not in text
+    for part in ("reveal.js/dist/reveal.js", "reveal.js/dist/reveal.css",
+                 "reveal.js/plugin/notes/notes.js", "static/mathjax/MathJax.js"):
+        assert (out / part).is_file(), part

@@ -1,6 +1,7 @@
 """Build the course site: a static folder of HTML pages that reads anywhere, no server needed.
 
     python tools/build_site.py [--out build/site]
+    python tools/build_site.py --slides [--out build/slides]
 
 Every lesson ``notebooks/NN_*.ipynb`` found at build time becomes a page, in order, with its
 committed outputs (nothing is re-executed), and every exercise stub in ``exercises/`` becomes
@@ -23,7 +24,9 @@ import html
 import posixpath
 import re
 import shutil
+import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +44,10 @@ MATHJAX_PARTS = ("MathJax.js", "LICENSE", "config/TeX-AMS-MML_HTMLorMML-full.js"
                  "jax/input/TeX", "jax/element", "jax/output/HTML-CSS",
                  "fonts/HTML-CSS/STIX-Web/woff")
 MATHJAX_SKIP = ("a11y",)  # the accessibility menu, 3.7 MB, is never loaded (menu off)
+# Static slide decks (``--slides``) need reveal.js, which is on the npm registry only: it is
+# fetched once at build time with ``npm pack`` (no install, no dependencies) and served
+# from the decks' folder.
+REVEAL_VERSION = "4.6.1"
 LIVE_HINT = ("run the lesson in JupyterLab: <code>make lab</code> in the course folder, "
              "then open <code>{path}</code> and run all cells")
 
@@ -331,11 +338,97 @@ def build(root: Path = ROOT, out: Path | None = None) -> dict:
     }
 
 
+class SlidesUnavailable(RuntimeError):
+    """reveal.js cannot be had: npm is missing and no copy is cached."""
+
+
+def fetch_reveal(dest: Path, cache: Path) -> None:
+    """Put reveal.js (``dist/`` and the notes plugin) into ``dest``, from the npm registry."""
+    tarball = cache / f"reveal.js-{REVEAL_VERSION}.tgz"
+    if not tarball.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SlidesUnavailable(
+                "static slides need reveal.js from the npm registry, and npm is not installed "
+                "(apt-get install npm); RISE in JupyterLab needs none of this"
+            )
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "pack", f"reveal.js@{REVEAL_VERSION}", "--silent",
+                        "--pack-destination", str(cache)], check=True, stdout=subprocess.DEVNULL)
+    with tarfile.open(tarball) as tar:
+        for member in tar.getmembers():
+            name = member.name.removeprefix("package/")
+            if member.isfile() and name.startswith(("dist/", "plugin/notes/", "LICENSE")) \
+                    and ".." not in name.split("/") and not name.endswith(".map"):
+                target = dest / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(member) as src:
+                    target.write_bytes(src.read())
+
+
+def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
+    """Every lesson as a static reveal.js deck in ``out`` (default ``root/build/slides``).
+
+    The cuts are the notebook's RISE metadata (tools/add_slides.py); widgets are shown at
+    their starting values, as on the site. Raises SlidesUnavailable without npm.
+    """
+    from nbconvert import SlidesExporter
+
+    out = out or root / "build" / "slides"
+    start = time.perf_counter()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    fetch_reveal(out / "reveal.js", root / "build" / ".cache")
+    copy_mathjax(out / "static")
+    exporter = SlidesExporter(
+        template_name="course_slides",
+        extra_template_basedirs=[str(TEMPLATES)],
+        extra_template_paths=[str(TEMPLATES / "course")],
+        reveal_url_prefix="reveal.js",
+        reveal_theme="white",
+        reveal_transition="none",
+        reveal_scroll=True,
+        reveal_width="1200",
+        reveal_height="800",
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    decks = []
+    for path in lesson_sources(root):
+        rel = path.relative_to(root).as_posix()
+        nb = nbformat.read(path, as_version=4)
+        page = Page(rel, f"{path.stem}.html", title_of(nb, path.stem), summary_of(nb))
+        _prepare(nb, page)
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.title}})
+        (out / page.target).write_text(body, encoding="utf-8")
+        decks.append(page)
+    items = "\n".join(f'<li><a href="{p.target}">{html.escape(p.title)}</a></li>' for p in decks)
+    (out / "index.html").write_text(
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{COURSE_TITLE}: '
+        f'slides</title></head>\n<body><h1>{COURSE_TITLE}: slides</h1>\n<ol start="0">\n'
+        f"{items}\n</ol>\n<p>Arrow keys move; <kbd>S</kbd> opens the speaker view. To run the "
+        "code and the widgets live, present from JupyterLab with RISE instead.</p>\n"
+        "</body></html>\n", encoding="utf-8")
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    return {"out": out, "decks": decks, "seconds": time.perf_counter() - start, "bytes": size}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="the course folder")
     parser.add_argument("--out", type=Path, default=None, help="default: ROOT/build/site")
+    parser.add_argument("--slides", action="store_true",
+                        help="build the static slide decks instead (ROOT/build/slides)")
     args = parser.parse_args(argv)
+    if args.slides:
+        try:
+            decks = build_slides(args.root, args.out)
+        except SlidesUnavailable as exc:
+            raise SystemExit(f"no static slides: {exc}") from None
+        print(f"slides: {len(decks['decks'])} decks, {decks['bytes'] / 1e6:.1f} MB in "
+              f"{decks['seconds']:.1f} s -> {decks['out']}/index.html")
+        return
     result = build(args.root, args.out)
     for link in result["dropped_links"]:
         print(f"warning: link to an unpublished file unwrapped: {link}", file=sys.stderr)

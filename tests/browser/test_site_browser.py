@@ -128,3 +128,32 @@ def test_a_widget_page_shows_the_widget_at_its_starting_values(site, page) -> No
     for line in temperature_report([1, 3, 2], 1.0).splitlines():
         assert line in text
     expect(box.locator("img")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory) -> Path:
+    try:
+        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")["out"]
+    except build_site.SlidesUnavailable as exc:
+        pytest.skip(f"STATIC SLIDES NOT BUILT: {exc}")
+
+
+def test_a_static_deck_presents_from_disk(decks, page) -> None:
+    source = ROOT / "notebooks" / "03_softmax.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+    section = next(c.source for c in nb.cells if c.cell_type == "markdown"
+                   and c.source.startswith("## ")).splitlines()[0][3:]
+    problems = _watch(page)
+    page.goto((decks / f"{source.stem}.html").as_uri())
+    expect(page.locator("body[data-reveal='ready']")).to_have_count(1, timeout=30_000)
+    expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
+    assert page.evaluate("Reveal.getTotalSlides()") == kinds.count("slide") + kinds.count(
+        "subslide")
+    expect(page.locator(".slides section.present h1").first).to_contain_text(_title(nb))
+    page.keyboard.press("ArrowRight")
+    current = page.locator(".slides section.present section.present, "
+                           ".slides > section.present:not(.stack)").last
+    expect(current.locator("h2")).to_contain_text(section)
+    expect(current.locator(".MathJax").first).to_be_visible()
+    assert not problems, problems
