@@ -224,11 +224,18 @@ def _prepare(nb, page: Page) -> int:
     return staticize_widgets(nb, page.source)
 
 
+def _inline_markdown(text: str) -> str:
+    """A lesson's summary paragraph as HTML (code spans, emphasis), raw HTML escaped."""
+    import mistune
+
+    return mistune.create_markdown(escape=True)(text).strip()
+
+
 def _index_html(lessons: list[Page], exercises: list[Page]) -> str:
     def rows(pages: list[Page]) -> str:
         return "\n".join(
             f'<li><a href="{html.escape(p.target)}">{html.escape(p.title)}</a>'
-            + (f"<p>{html.escape(p.summary)}</p>" if p.summary else "") + "</li>"
+            + (_inline_markdown(p.summary) if p.summary else "") + "</li>"
             for p in pages
         )
 
