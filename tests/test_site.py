@@ -60,7 +60,7 @@ def test_a_page_per_lesson_and_exercise_in_order(site) -> None:
     for nb in EXERCISES:
         assert (out / "exercises" / f"{nb.stem}.html").is_file()
     index = (out / "index.html").read_text()
-    positions = [index.index(f'href="notebooks/{p.stem}.html"') for p in LESSONS]
+    positions = [index.index(f'data-site href="notebooks/{p.stem}.html"') for p in LESSONS]
     assert positions == sorted(positions), "the home page lists the lessons in order"
     for nb in EXERCISES:
         assert f'href="exercises/{nb.stem}.html"' in index

@@ -231,11 +231,17 @@ def _inline_markdown(text: str) -> str:
     return mistune.create_markdown(escape=True)(text).strip()
 
 
-def _index_html(lessons: list[Page], exercises: list[Page]) -> str:
+def _index_html(lessons: list[Page], exercises: list[Page], published: dict[str, str],
+                dropped: list[str]) -> str:
+    def summary(p: Page) -> str:
+        # links in a summary are written from the notebook's folder: point them from the root
+        at_root = Page(p.source, "index.html", p.title, p.summary)
+        return rewrite_links(_inline_markdown(p.summary), at_root, published, dropped)
+
     def rows(pages: list[Page]) -> str:
         return "\n".join(
-            f'<li><a href="{html.escape(p.target)}">{html.escape(p.title)}</a>'
-            + (_inline_markdown(p.summary) if p.summary else "") + "</li>"
+            f'<li><a data-site href="{html.escape(p.target)}">{html.escape(p.title)}</a>'
+            + (summary(p) if p.summary else "") + "</li>"
             for p in pages
         )
 
@@ -336,7 +342,8 @@ def build(root: Path = ROOT, out: Path | None = None) -> dict:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(body, encoding="utf-8")
 
-    (out / "index.html").write_text(_index_html(lessons, exercises), encoding="utf-8")
+    index = _index_html(lessons, exercises, published, dropped)
+    (out / "index.html").write_text(index, encoding="utf-8")
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve the folder as it is
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {

@@ -97,7 +97,7 @@ def test_a_reader_walks_the_course_by_its_links(site, page) -> None:
     problems = _watch(page)
     page.goto((site / "index.html").as_uri())
     titles = [_title(nbformat.read(p, as_version=4)) for p in LESSONS]
-    page.locator("ol.course-lessons a").first.click()
+    page.locator("ol.course-lessons > li > a").first.click()
     for i, title in enumerate(titles):
         expect(page.locator("h1").first).to_contain_text(title)
         assert page.url.endswith(f"notebooks/{LESSONS[i].stem}.html")
@@ -110,9 +110,9 @@ def test_a_reader_walks_the_course_by_its_links(site, page) -> None:
     expect(page.locator("h1").first).to_contain_text(titles[-2])
     expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
     page.locator("nav.course-nav-top a.course-home").click()
-    expect(page.locator("ol.course-lessons a")).to_have_count(len(LESSONS))
+    expect(page.locator("ol.course-lessons > li > a")).to_have_count(len(LESSONS))
     for ex in EXERCISES:  # the exercises are listed; their pages open
-        expect(page.locator(f"ul.course-exercises a[href='exercises/{ex.stem}.html']")
+        expect(page.locator(f"ul.course-exercises > li > a[href='exercises/{ex.stem}.html']")
                ).to_have_count(1)
     assert not problems, problems
 
