@@ -205,6 +205,19 @@ def _exporter():
     )
 
 
+def write_notebook_css(target: Path) -> None:
+    """nbconvert's JupyterLab style (light theme), once for the whole site."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in map(Path, jupyter_path("nbconvert", "templates", "lab", "static")):
+        if (folder / "index.css").is_file():
+            target.write_text((folder / "index.css").read_text(encoding="utf-8") + "\n"
+                              + (folder / "theme-light.css").read_text(encoding="utf-8"),
+                              encoding="utf-8")
+            return
+    raise FileNotFoundError("nbconvert's lab template style (lab/static/index.css) not found")
+
+
 def copy_mathjax(static: Path) -> None:
     import jupyter_server_mathjax
 
@@ -291,6 +304,7 @@ def build(root: Path = ROOT, out: Path | None = None) -> dict:
         shutil.rmtree(out)
     (out / "static").mkdir(parents=True)
     shutil.copy2(TEMPLATES / "site.css", out / "static" / "site.css")
+    write_notebook_css(out / "static" / "notebook.css")
     copy_mathjax(out / "static")
 
     notebooks: dict[str, object] = {}
