@@ -12,7 +12,7 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
-        autograder grade-demo
+        autograder grade-demo site slides slide-breaks
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -22,6 +22,9 @@ help:
 	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
 	@echo "make grade-demo grade a synthetic class (correct, wrong, hostile) into build/grade-demo/"
 	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=ex03_softmax SEED=N)"
+	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
+	@echo "make slides     static reveal.js decks into build/slides/ (needs npm for reveal.js)"
+	@echo "make slide-breaks  reset the lessons' RISE slide boundaries after editing a lesson"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -74,6 +77,15 @@ grade-demo: venv
 	$(BIN)/python -m course_lib.grade build/grade-demo/submissions --out build/grade-demo/grades
 	$(BIN)/python tools/make_demo_class.py --out build/grade-demo/submissions \
 	    --check build/grade-demo/grades
+
+site: venv
+	$(BIN)/python tools/build_site.py --out build/site
+
+slides: venv
+	$(BIN)/python tools/build_site.py --slides --out build/slides
+
+slide-breaks: venv
+	$(BIN)/python tools/add_slides.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

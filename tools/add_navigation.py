@@ -46,6 +46,8 @@ def main() -> None:
         nav = bar(paths, i)
         top, bottom = nbformat.v4.new_markdown_cell(nav), nbformat.v4.new_markdown_cell(nav)
         top.id, bottom.id = "navigation-top", "navigation-bottom"
+        for cell in (top, bottom):  # never a slide of its own (tools/add_slides.py agrees)
+            cell.metadata["slideshow"] = {"slide_type": "skip"}
         nb.cells = cells[:1] + [top] + cells[1:] + [bottom]
         nbformat.write(nb, path)
 

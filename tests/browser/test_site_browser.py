@@ -1,0 +1,159 @@
+"""The built course site, opened from disk (file://) in Chromium as a reader would.
+
+The site is built once for this module. For every page of a lesson or an exercise: it loads
+with no console error, page error or failed request, asks nothing from the network, its math
+is typeset by the site's own MathJax (no TeX source left visible, no MathJax error), and it
+shows every figure the notebook holds. Then a reader walks the course from the home page by
+the "next" links to the last lesson, and back home.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+_spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
+build_site = importlib.util.module_from_spec(_spec)
+sys.modules["build_site"] = build_site
+_spec.loader.exec_module(build_site)
+
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+NOTEBOOKS = LESSONS + EXERCISES
+MATH = re.compile(r"\$[^$\n]+\$|\$\$.+?\$\$", re.S)
+RAW_TEX = re.compile(r"\\(frac|sum|log|exp|mathrm|operatorname|partial|left|right|cdot)\b")
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return build_site.build(ROOT, tmp_path_factory.mktemp("site") / "site")["out"]
+
+
+def _expected_figures(nb) -> int:
+    """Figures the page must show: image outputs, and those a widget stored in its state."""
+    count = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if any(m in o.get("data", {}) for m in IMAGE_MIMES))
+    state = nb.metadata.get("widgets", {}).get(build_site.WIDGET_STATE, {}).get("state", {})
+    for model in state.values():
+        for out in model.get("state", {}).get("outputs", []) or []:
+            count += any(m in out.get("data", {}) for m in IMAGE_MIMES)
+    return count
+
+
+def _title(nb) -> str:
+    md = next(c.source for c in nb.cells if c.cell_type == "markdown")
+    return re.sub(r"[`*_]", "", re.search(r"^#{1,2}\s+(.+?)\s*$", md, re.M).group(1))
+
+
+def _watch(page: Page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on("request", lambda r: r.url.startswith(("file:", "data:", "about:"))
+            or problems.append(f"network: {r.url}"))
+    return problems
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_page_loads_typesets_its_math_and_shows_its_figures(site, page, source) -> None:
+    nb = nbformat.read(source, as_version=4)
+    problems = _watch(page)
+    target = site / source.parent.name / f"{source.stem}.html"
+    page.goto(target.as_uri())
+    expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
+    expect(page.locator("h1").first).to_contain_text(_title(nb))
+
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    if MATH.search(prose):
+        assert page.locator(".MathJax").count() >= 1, "math in the notebook, none typeset"
+        expect(page.locator(".MathJax").first).to_be_visible()
+    assert page.locator(".MathJax .merror, .MathJax .noError").count() == 0, "MathJax error"
+    shown = page.locator(".jp-RenderedMarkdown").all_inner_texts()
+    left = [m.group(0) for t in shown for m in [RAW_TEX.search(t)] if m]
+    assert not left, f"TeX left as source text: {left[:3]}"
+
+    figures = page.locator(".jp-OutputArea-output img")
+    assert figures.count() == _expected_figures(nb)
+    for i in range(figures.count()):
+        img = figures.nth(i)
+        img.scroll_into_view_if_needed()
+        expect(img).to_be_visible()
+        assert img.evaluate("e => e.complete && e.naturalWidth > 0"), f"figure {i} is empty"
+    assert not problems, problems
+
+
+def test_a_reader_walks_the_course_by_its_links(site, page) -> None:
+    problems = _watch(page)
+    page.goto((site / "index.html").as_uri())
+    titles = [_title(nbformat.read(p, as_version=4)) for p in LESSONS]
+    page.locator("ol.course-lessons > li > a").first.click()
+    for i, title in enumerate(titles):
+        expect(page.locator("h1").first).to_contain_text(title)
+        assert page.url.endswith(f"notebooks/{LESSONS[i].stem}.html")
+        # leave only once the page is complete (leaving aborts MathJax's own loads)
+        expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
+        if i + 1 < len(titles):
+            page.locator("nav.course-nav-bottom a.course-next").click()
+    expect(page.locator("nav.course-nav-bottom a.course-next")).to_have_count(0)
+    page.locator("nav.course-nav-top a.course-prev").click()
+    expect(page.locator("h1").first).to_contain_text(titles[-2])
+    expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
+    page.locator("nav.course-nav-top a.course-home").click()
+    expect(page.locator("ol.course-lessons > li > a")).to_have_count(len(LESSONS))
+    for ex in EXERCISES:  # the exercises are listed; their pages open
+        expect(page.locator(f"ul.course-exercises > li > a[href='exercises/{ex.stem}.html']")
+               ).to_have_count(1)
+    assert not problems, problems
+
+
+def test_a_widget_page_shows_the_widget_at_its_starting_values(site, page) -> None:
+    from course_lib.lessons.widgets import temperature_report
+
+    page.goto((site / "notebooks" / "03_softmax.html").as_uri())
+    note = page.locator(".course-widget-note")
+    expect(note).to_contain_text("make lab")
+    box = page.locator(".jp-Cell", has=note)
+    text = box.inner_text()
+    for line in temperature_report([1, 3, 2], 1.0).splitlines():
+        assert line in text
+    expect(box.locator("img")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory) -> Path:
+    try:
+        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")["out"]
+    except build_site.SlidesUnavailable as exc:
+        pytest.skip(f"STATIC SLIDES NOT BUILT: {exc}")
+
+
+def test_a_static_deck_presents_from_disk(decks, page) -> None:
+    source = ROOT / "notebooks" / "03_softmax.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+    section = next(c.source for c in nb.cells if c.cell_type == "markdown"
+                   and c.source.startswith("## ")).splitlines()[0][3:]
+    problems = _watch(page)
+    page.goto((decks / f"{source.stem}.html").as_uri())
+    expect(page.locator("body[data-reveal='ready']")).to_have_count(1, timeout=30_000)
+    expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
+    assert page.evaluate("Reveal.getTotalSlides()") == kinds.count("slide") + kinds.count(
+        "subslide")
+    expect(page.locator(".slides section.present h1").first).to_contain_text(_title(nb))
+    page.keyboard.press("ArrowRight")
+    current = page.locator(".slides section.present section.present, "
+                           ".slides > section.present:not(.stack)").last
+    expect(current.locator("h2")).to_contain_text(section)
+    expect(current.locator(".MathJax").first).to_be_visible()
+    assert not problems, problems
