@@ -323,3 +323,17 @@ def test_right_answers_in_other_styles_pass_every_draw(ex_id, fn) -> None:
     for seed in range(20):
         graded = grade(ex_id, fn, seed)
         assert graded.passed, (seed, graded.message)
+
+
+def test_one_hot_for_1d_labels_only_is_told_labels_come_in_any_shape() -> None:
+    def loop_one_hot(labels, num_classes):  # a beginner's loop: right for 1-D labels only
+        out = np.zeros((len(labels), num_classes))
+        for i, label in enumerate(labels):
+            out[i, label] = 1
+        return out
+
+    for seed in (0, 1, 2):
+        result = check("one_hot", loop_one_hot, seed=seed, quiet=True)
+        assert not result.passed
+        assert "labels.shape + (num_classes,)" in result.message, result.message
+        assert "any shape" in result.message

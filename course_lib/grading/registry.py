@@ -58,6 +58,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...]
     points: float = 1.0
     exact: bool = False  # integer answers compare exactly
+    shape_hint: str | None = None  # what shape comes back, said for this exercise
 
     def cases(self, rng: np.random.Generator, *, hidden: bool) -> list[Case]:
         """Visible cases (``hidden=False``) or the extra ones only the grader uses."""
@@ -615,6 +616,9 @@ def _exercises() -> dict[str, Exercise]:
                 Mistake("wrong dtype", "return floats (`np.eye(num_classes)[labels]` is "
                         "float64), not integers or booleans", None),
             ),
+            shape_hint="the result has shape `labels.shape + (num_classes,)`, and labels "
+                       "may come in any shape, not only as a 1-D list: "
+                       "`np.eye(num_classes)[labels]` handles every shape",
         ),
         Exercise(
             "softmax", "Softmax of a vector or a batch of rows", "my_softmax",
@@ -843,6 +847,9 @@ def _diagnose(ex: Exercise, cases: list[Case], attempts: list[Attempt],
     if best is not None:
         return best
     if att.output is not None and att.error is None and reason.startswith("expected shape"):
+        if ex.shape_hint:
+            return Mistake(WRONG_SHAPE.name, "your result does not have the expected shape "
+                           "(the first failure below shows both); " + ex.shape_hint)
         return WRONG_SHAPE
     return None
 
