@@ -57,6 +57,11 @@ WRONG = {  # exercise id -> a mistake that the hidden cases must catch
                            "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
                            "    g = e / e.sum(axis=-1, keepdims=True)\n"
                            "    g[np.arange(len(targets)), targets] -= 1\n    return g\n"),
+    "perplexity": ("def my_perplexity(logits, targets):\n    z = np.asarray(logits, dtype=float)\n"
+                   "    p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)\n"
+                   "    return np.exp(-np.log(p[np.arange(len(targets)), targets]).mean())\n"),
+    "top_k": ("def my_top_k(logits, k):\n    x = np.array(logits, dtype=float)\n"
+              "    x[x < np.sort(x, axis=-1)[..., -k][..., None]] = 0.0\n    return x\n"),
 }
 
 # Each attack replaces the softmax answer of exercises 03; {root} is the class folder.
