@@ -10,25 +10,40 @@ Every function here
 
 The stable ones (:func:`logsumexp`, :func:`softmax`, :func:`log_softmax`) never give NaN,
 inf or a ``RuntimeWarning`` for finite input, whatever its magnitude, unless the exact answer
-lies beyond the float range; their float64 results are within a few ulp of the exact value
-(see ``course_lib/_kernels.py`` for how). The one rule for non-finite entries:
+lies beyond the float range. The one rule for non-finite entries:
 
 * ``-inf`` is a mask: its probability is exactly 0 and its log-probability ``-inf``;
 * a slice that is entirely ``-inf`` has no distribution: ``logsumexp`` is ``-inf`` (the log
   of an empty sum) and ``softmax`` / ``log_softmax`` are NaN, quietly;
 * ``+inf`` entries share the probability equally (the limit of softmax), finite ones get 0;
 * a NaN anywhere in a slice makes that whole slice NaN.
+
+How to read the softmax family
+------------------------------
+:func:`softmax` is the lesson's algorithm, in the lesson's order: shift each slice by its
+maximum, exponentiate, sum, divide. Two refinements make float64 results agree with the
+exact value to a few ulp (units in the last place) at every scale, where the textbook
+version is hundreds of ulp off once logits spread by hundreds; each is a helper below with
+its reason:
+
+* :func:`shifted_exp` corrects the rounding of ``x - max`` (TwoSum, :func:`shift_error`);
+* :func:`exact_sum` adds the exponentials with a single rounding.
+
+float16 and float32 are computed in float64 (where both refinements are harmless) and
+rounded once. The work runs over blocks of whole slices of about :data:`BLOCK` numbers
+(:func:`blocks`), so that the temporaries stay small and in the CPU cache; a slice longer
+than a block is taken in pieces (:func:`pieces`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib import _kernels as K
 from course_lib._validation import (
     as_float_array,
     check_axis,
@@ -47,7 +62,8 @@ __all__ = [
     "softmax",
 ]
 
-_Kind = Literal["softmax", "log_softmax", "logsumexp", "lse_parts"]
+BLOCK = 32768  # numbers per block: 256 KiB of float64, which stays in a CPU's L2 cache
+PAIRWISE_BELOW = 8  # pairwise_sum adds fewer rows than this one after another
 
 
 def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
@@ -57,205 +73,7 @@ def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
     return a, ax
 
 
-SMALL = 4096  # up to this many entries, one unblocked pass with few NumPy calls is fastest
-
-
-def _small(a: np.ndarray, ax: int, kind: _Kind, temperature: float | None) -> np.ndarray | None:
-    """The blocked kernels' algorithm for a small input along its last axis, in as few NumPy
-    calls as possible (at this size each call costs more than the arithmetic).
-
-    Returns None when a sum came out non-finite (a slice with inf, -inf or NaN), so the
-    caller takes the general path that handles those cases.
-    """
-    cdt, exact = K.compute_plan(a.dtype)
-    x = a.astype(cdt, copy=False).reshape(-1, a.shape[ax])
-    with np.errstate(all="ignore"):
-        m = np.maximum.reduce(x, axis=1, keepdims=True)
-        d = x - m
-        if exact:  # TwoSum: the exact rounding error of d
-            bb = d - x
-            err = (x - (d - bb)) - (bb + m)
-        if temperature is not None:
-            d /= temperature
-            if exact:
-                err /= temperature
-        e = np.exp(d)
-        if exact:
-            err *= e
-            e += err
-        if kind == "softmax":
-            s = K.split_sum(e, 1, np.empty_like(e), d, d)
-            res = np.divide(e, s, out=e)
-        else:  # leave the maxima's exp(0) = 1 out of the sum, add back all but one
-            top = e == 1.0
-            e[top] = 0.0
-            s = np.add.reduce(e, axis=1, keepdims=True)
-            s += np.add.reduce(top, axis=1, keepdims=True, dtype=cdt) - 1
-            lse = np.log1p(s)
-            res = m + lse if kind == "logsumexp" else np.subtract(d, lse, out=d)
-    if not np.isfinite(s).all():  # inf, -inf or NaN in a slice, or overflow
-        return None
-    shape = a.shape[:ax] + (1,) if kind == "logsumexp" else a.shape
-    return res.astype(a.dtype, copy=False).reshape(shape)
-
-
-def _softmax_family(
-    a: np.ndarray, ax: int, kind: _Kind, temperature: float | None
-) -> np.ndarray:
-    """Shared driver: run the kernel of ``kind`` on cache-sized blocks of whole slices."""
-    if 0 < a.size <= SMALL and ax == a.ndim - 1:  # NumPy sums other axes less accurately
-        res = _small(a, ax, kind, temperature)
-        if res is not None:
-            return res
-    reduced = kind == "logsumexp"
-    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :] if reduced else a.shape, a.dtype)
-    if a.size == 0:
-        return out
-    rb = K.RowBlocks(a.shape, ax)
-    if rb.red == 1 and rb.n > K.CHUNK and _long_slices(a, rb, out, kind, temperature):
-        return out
-    x3 = rb.view3(np.ascontiguousarray(a))
-    o3 = rb.view3(out, 1 if reduced else None)
-    cdt, exact = K.compute_plan(a.dtype)
-    in_place = not reduced and cdt == a.dtype  # write straight into out
-    red = rb.red
-
-    def work(span: tuple[int, int, int], ws: K.Workspace) -> None:
-        if kind == "softmax" and not exact and _widened_softmax(rb, x3, o3, span, ws,
-                                                                 temperature):
-            return
-        xb = rb.read(x3, span, ws.flat[0])
-        shape = xb.shape
-        tgt = rb.target(o3, span)
-        e, err = ws.get(1, shape), ws.get(2, shape)
-        if kind == "softmax":
-            if in_place:
-                e = tgt
-            m, _, s = K.exp_and_sum(
-                xb, e, err, e, ws.get(3, shape), temperature, exact, red, ws.flat[4],
-                exclude_max=False, split=exact,  # float16/32: float64 sums are ample
-            )
-            res = np.divide(e, s, out=e)
-        else:
-            d = tgt if in_place else ws.get(3, shape)
-            m, _, s = K.exp_and_sum(
-                xb, e, err, d, e, temperature, exact, red, ws.flat[4], exclude_max=True
-            )
-            lse = np.log1p(s)  # logsumexp - max, or with T: logsumexp(x/T) - max/T
-            if reduced:
-                # -inf, +inf and NaN slices: the max itself is the answer
-                res = np.where(np.isfinite(m), m + lse, m)
-            else:
-                res = np.subtract(d, lse, out=d)
-                if not np.isfinite(m).all():  # all -inf, or NaN inside: no distribution
-                    np.copyto(res, np.nan, where=(m == -np.inf) | np.isnan(m))
-        _fix_posinf(res, xb, m, kind, red)
-        if res is not tgt:
-            np.copyto(tgt, res, casting="unsafe")
-
-    with np.errstate(all="ignore"):
-        K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 5), work)
-    return out
-
-
-def _widened_softmax(
-    rb: K.RowBlocks, x3: np.ndarray, o3: np.ndarray, span: tuple[int, int, int],
-    ws: K.Workspace, temperature: float | None,
-) -> bool:
-    """float16/32 softmax of one block in five passes: the max in the input's dtype, the
-    shift straight into float64 (exact: both operands have at most 24 significant bits),
-    exp and sum in float64, and the division written back rounded once. Returns False,
-    having written nothing, when a slice's max is not finite (the general path handles it).
-    """
-    xb, tgt = rb.target(x3, span), rb.target(o3, span)
-    m = xb.max(axis=rb.red, keepdims=True)
-    if not np.isfinite(m).all():
-        return False
-    e = ws.get(1, xb.shape)
-    np.subtract(xb, m, out=e, dtype=np.float64)
-    if temperature is not None:
-        np.divide(e, temperature, out=e)
-    np.exp(e, out=e)
-    np.divide(e, K.row_sums(e, rb.red, ws.flat[4]), out=tgt, casting="unsafe")
-    return True
-
-
-def _long_slices(
-    a: np.ndarray, rb: K.RowBlocks, out: np.ndarray, kind: _Kind, temperature: float | None
-) -> bool:
-    """Slices longer than a block (say one vector of 10**6 logits), one chunk at a time.
-
-    ``kind="lse_parts"`` writes ``(max, log1p(sum of the other terms))`` per slice into a
-    float64 ``out`` of shape ``(slices, 2)``, which cross_entropy needs.
-
-    Pass 1 finds each slice's maximum; pass 2 writes exp (softmax) or the shifted logits
-    (log_softmax) chunk by chunk and collects exact partial sums; pass 3 normalises in place.
-    Returns False, having written nothing, if a slice holds inf or NaN: the general path
-    handles those.
-    """
-    x2 = np.ascontiguousarray(a).reshape(rb.outer, rb.n)
-    cdt, exact = K.compute_plan(a.dtype)
-    maxima = x2.max(axis=1)
-    if not np.isfinite(maxima).all():
-        return False
-    o2 = out.reshape(rb.outer, -1)
-    c = K.CHUNK
-    ws = K.Workspace(c, cdt, 5)
-    with np.errstate(all="ignore"):
-        for r in range(rb.outer):
-            row, orow = x2[r], o2[r]
-            top = int(np.argmax(row))
-            shift = np.full((1, 1), row[top], dtype=cdt)
-            parts: list[float] = []
-            for j in range(0, rb.n, c):
-                xb = row[j : j + c].reshape(1, -1)
-                shape = xb.shape
-                if cdt != a.dtype:
-                    xb64 = ws.get(0, shape)
-                    np.copyto(xb64, xb)
-                    xb = xb64
-                e, err, tmp = ws.get(1, shape), ws.get(2, shape), ws.get(3, shape)
-                d = tmp if kind == "softmax" else ws.get(4, shape)
-                K.shifted_exp(xb, e, err, d, tmp if d is not tmp else e, temperature, exact, 1,
-                              shift=shift)
-                if kind != "softmax" and j <= top < j + c:
-                    e[0, top - j] = 0.0  # leave the maximum's exp(0) = 1 out: log1p below
-                parts.append(float(K.split_sum(e, 1, err, tmp, tmp)[0, 0]))
-                if kind == "softmax":
-                    np.copyto(orow[j : j + c], e[0], casting="unsafe")
-                elif kind == "log_softmax":
-                    np.copyto(orow[j : j + c], d[0], casting="unsafe")
-            total = math.fsum(parts)
-            if kind == "softmax":
-                for j in range(0, rb.n, c):  # divide in the working precision, round once
-                    seg = orow[j : j + c]
-                    np.copyto(seg, seg.astype(cdt, copy=False) / total, casting="unsafe")
-            else:
-                lse = math.log1p(total)
-                if kind == "lse_parts":  # for cross_entropy: logsumexp = max + log1p(...)
-                    orow[0], orow[1] = shift[0, 0], lse
-                elif kind == "logsumexp":
-                    base = float(shift[0, 0]) / (temperature or 1.0)
-                    orow[0] = base + lse
-                else:
-                    for j in range(0, rb.n, c):
-                        seg = orow[j : j + c]
-                        np.copyto(seg, seg.astype(cdt, copy=False) - lse, casting="unsafe")
-    return True
-
-
-def _fix_posinf(res: np.ndarray, x: np.ndarray, m: np.ndarray, kind: _Kind, red: int) -> None:
-    """Slices holding +inf: the limit shares the mass among the +inf entries."""
-    rows = m == np.inf
-    if kind == "logsumexp" or not rows.any():
-        return
-    hits = x == np.inf
-    count = hits.sum(axis=red, keepdims=True)
-    if kind == "softmax":
-        limit = hits / np.maximum(count, 1)
-    else:
-        limit = np.where(hits, -np.log(np.maximum(count, 1)), -np.inf)
-    np.copyto(res, limit, where=rows)
+# --- the softmax family -------------------------------------------------------------------
 
 
 def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -283,9 +101,9 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
     Softmax does not change when the same number is added to every logit,
     ``softmax(x) == softmax(x - c)``, so it is computed as ``exp(x - max) / sum(exp(x - max))``
     where no ``exp`` can overflow (Blanchard, Higham & Higham, IMA J. Numer. Anal. 41(4), 2021).
-    The rounding of ``x - max`` is corrected exactly (TwoSum), which keeps float64 results
-    within a few ulp even when logits spread by hundreds. With a temperature, the result is the
-    softmax of ``(x - max) / T`` as rounded to the working precision.
+    The rounding of ``x - max`` is corrected exactly (TwoSum) and the sum is rounded once,
+    which keeps float64 results within a few ulp even when logits spread by hundreds. With a
+    temperature, the result is the softmax of ``(x - max) / T`` as rounded to float64.
 
     Edge cases: ``-inf`` entries get probability 0; an all ``-inf`` slice is NaN; ``+inf``
     entries share the mass equally; NaN makes its slice NaN. An empty slice raises
@@ -306,7 +124,20 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
     """
     a, ax = _prepare(x, axis, "softmax")
     t = check_temperature(temperature)
-    return _softmax_family(a, ax, "softmax", None if t == 1.0 else t)
+    out = np.empty(a.shape, a.dtype)
+    with np.errstate(all="ignore"):  # inf - inf and 0 / 0 in non-finite slices: see below
+        for xb, ob, k in blocks(ax, a, out):  # whole slices side by side along axis k
+            m = xb.max(axis=k, keepdims=True)  # 1. each slice's maximum, to shift by
+            if xb.shape[k] <= BLOCK:
+                e = shifted_exp(xb, m, t)  # 2. exp((x - max) / T): no overflow
+                s = exact_sum(e, k)  # 3. the sum of the slice
+                np.divide(e, s, out=ob, casting="unsafe")  # 4. divide: they sum to 1
+            else:  # the same four steps for a long slice, one cache-sized piece at a time
+                big, small = exp_sum_parts(xb, m, k, t)
+                for p, o in zip(pieces(xb, k), pieces(ob, k), strict=True):
+                    np.divide(shifted_exp(p, m, t), big + small, out=o, casting="unsafe")
+            _share_among_plus_inf(xb, m, k, ob, log=False)
+    return out
 
 
 def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -349,7 +180,15 @@ def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.nd
     """
     a, ax = _prepare(x, axis, "log_softmax")
     t = check_temperature(temperature)
-    return _softmax_family(a, ax, "log_softmax", None if t == 1.0 else t)
+    out = np.empty(a.shape, a.dtype)
+    with np.errstate(all="ignore"):
+        for xb, ob, k in blocks(ax, a, out):
+            m = xb.max(axis=k, keepdims=True)  # shift by the maximum
+            rest = log1p_rest(xb, m, k, t)  # logsumexp((x - max) / T), accurately
+            for p, o in zip(pieces(xb, k), pieces(ob, k), strict=True):
+                np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
+            _share_among_plus_inf(xb, m, k, ob, log=True)
+    return out
 
 
 def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarray:
@@ -387,14 +226,180 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
     (1, 2)
     """
     a, ax = _prepare(x, axis, "logsumexp")
-    res = _softmax_family(a, ax, "logsumexp", None)
-    if not keepdims:
-        res = np.squeeze(res, axis=ax)
-        if res.ndim == 0:
-            return res[()]
-    return res
+    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], a.dtype)
+    with np.errstate(all="ignore"):
+        for xb, ob, k in blocks(ax, a, out):
+            m = xb.max(axis=k, keepdims=True)
+            lse = m + log1p_rest(xb, m, k, 1.0)
+            # -inf, +inf or NaN maximum: the maximum itself is the answer
+            np.copyto(ob, np.where(np.isfinite(m), lse, m), casting="unsafe")
+    res = out if keepdims else np.squeeze(out, axis=ax)
+    return res[()] if res.ndim == 0 else res
 
 
+# --- the helpers: the accuracy refinements, then the blocks -------------------------------
+
+
+def shifted(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """``(x - m) / t`` in float64, the shift every stable formula starts with.
+
+    A maximum that is not finite (an all ``-inf``, ``+inf`` or NaN slice) is replaced by 0,
+    so that such slices come out as their documented limits instead of ``inf - inf``.
+    """
+    d = np.subtract(x, _finite_or_zero(m), dtype=np.float64)
+    if t != 1.0:
+        d /= t
+    return d
+
+
+def shifted_exp(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """``exp((x - m) / t)`` in float64, with the rounding of ``x - m`` corrected.
+
+    ``d = x - m`` rounds, by up to half an ulp of ``d``; ``exp`` turns that absolute error
+    into a *relative* error of the same size, which is hundreds of ulp once ``|d|`` is in the
+    hundreds. :func:`shift_error` gives the exact rounding error ``err``, and since ``err``
+    is tiny, ``exp(d + err) = exp(d) * (1 + err)`` to far below an ulp. float16 and float32
+    inputs need no correction: ``x - m`` of two such numbers is exact in float64 (or its
+    error far below their precision).
+    """
+    m = _finite_or_zero(m)
+    d = np.subtract(x, m, dtype=np.float64)
+    err = shift_error(x, m, d) if x.dtype == np.float64 else None
+    if t != 1.0:
+        d /= t
+        if err is not None:
+            err /= t
+    e = np.exp(d, out=d)
+    if err is not None:
+        err *= e
+        e += err
+    return e
+
+
+def shift_error(x: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The exact rounding error of ``d = fl(x - m)``: ``(x - m) - d``, by Knuth's TwoSum.
+
+    Six additions recover it without any assumption on the sizes of ``x`` and ``m``
+    (Knuth, TAOCP vol. 2, 4.2.2). Where ``x`` is ``-inf`` or ``x - m`` overflows, the
+    formula meets ``inf - inf``; there ``exp(d)`` is 0 and the error is set to 0.
+    """
+    bb = d - x  # the part of -m that made it into d
+    err = x - (d - bb)  # what was lost of x ...
+    err -= bb + m  # ... plus what was lost of -m
+    err[np.isnan(err)] = 0.0
+    return err
+
+
+def exact_sum(e: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
+    """Sum along axis ``k`` (keepdims) of terms in [0, 1], as if rounded only once.
+
+    :func:`exact_sum_parts` splits the sum into an exact part and a tiny remainder; see there.
+    ``n`` is the full length of the slices when ``e`` is one piece of them.
+    """
+    big, small = exact_sum_parts(e, k, n)
+    return big + small
+
+
+def exact_sum_parts(e: np.ndarray, k: int, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(big, small)``: the sum of terms in [0, 1] along axis ``k`` is ``big + small``.
+
+    Rump's error-free extraction: with ``sigma`` a power of two at least twice the number
+    of terms, ``hi = (sigma + e) - sigma`` is ``e`` rounded to a multiple of ``ulp(sigma)``,
+    and such multiples add up *exactly*, in any order, to ``big``. The remainders
+    ``lo = e - hi`` are exact too, and so small that their rounded sum ``small`` is correct
+    to far below an ulp of ``big``. ``big - 1`` is also exact, which :func:`log1p_rest`
+    uses to take the maximum's own term ``exp(0) = 1`` out of the sum without cancellation.
+    """
+    sigma = 2.0 ** (math.ceil(math.log2(n or e.shape[k])) + 1)
+    hi = e + sigma
+    hi -= sigma
+    lo = e - hi
+    return hi.sum(axis=k, keepdims=True), pairwise_sum(lo, k)
+
+
+def exp_sum_parts(x: np.ndarray, m: np.ndarray, k: int, t: float) -> tuple[Any, Any]:
+    """:func:`exact_sum_parts` of ``exp((x - m) / t)`` along axis ``k``, piece by piece."""
+    n = x.shape[k]
+    big = small = 0.0
+    for p in pieces(x, k):
+        b, s = exact_sum_parts(shifted_exp(p, m, t), k, n)
+        big, small = big + b, small + s  # the big parts still add exactly
+    return big, small
+
+
+def log1p_rest(x: np.ndarray, m: np.ndarray, k: int, t: float) -> np.ndarray:
+    """``logsumexp((x - m) / t)`` along axis ``k`` (keepdims, float64), accurately.
+
+    ``m`` is the slices' maximum, whose own term is ``exp(0) = 1``; the result is
+    ``log1p(sum of the other terms)``, and that sum comes from :func:`exact_sum_parts` as
+    ``(big - 1) + small`` with ``big - 1`` exact, so a tiny sum (a confident prediction)
+    keeps its full precision. Long slices are summed piece by piece.
+    """
+    big, small = exp_sum_parts(x, m, k, t)
+    return np.log1p((big - 1.0) + small)
+
+
+def pairwise_sum(v: np.ndarray, k: int) -> np.ndarray:
+    """Sum along axis ``k`` (keepdims) with an error growing like ``log n``, not ``n``.
+
+    NumPy adds a contiguous last axis pairwise, but a strided axis one term after another,
+    whose rounding errors add up over thousands of terms. Along axis 0, the bottom half of
+    the rows is added onto the top half until fewer than :data:`PAIRWISE_BELOW` remain.
+    """
+    if k == v.ndim - 1:
+        return v.sum(axis=k, keepdims=True)
+    v = np.moveaxis(v, k, 0)
+    while v.shape[0] >= PAIRWISE_BELOW:
+        h = v.shape[0] // 2
+        v = np.concatenate([v[:h] + v[h : 2 * h], v[2 * h :]])
+    return np.moveaxis(v.sum(axis=0, keepdims=True), 0, k)
+
+
+def blocks(axis: int, *arrays: np.ndarray) -> Iterator[tuple[Any, ...]]:
+    """Cut arrays of one shape into matching 2-D blocks of whole slices along ``axis``.
+
+    Yields ``(block, block, ..., k)``, one block per array, where ``k`` is the class axis
+    of the blocks: 1 when ``axis`` is the last axis (a block is a few consecutive rows), 0
+    otherwise (a block is a few slices side by side in columns, a view: nothing is
+    transposed). A block holds about :data:`BLOCK` numbers, at least one slice. The arrays
+    may have length 1 along ``axis`` (a reduction's output, one label per slice); an array
+    written to must be C-contiguous.
+    """
+    arrays = tuple(np.ascontiguousarray(v) for v in arrays)
+    shape = arrays[0].shape
+    outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
+    views = [v.reshape(outer, v.shape[axis], inner) for v in arrays]
+    per = max(1, BLOCK // n)
+    if inner == 1:
+        for i in range(0, outer, per):
+            yield *(v[i : i + per, :, 0] for v in views), 1
+    else:
+        for i in range(outer):
+            for j in range(0, inner, per):
+                yield *(v[i, :, j : j + per] for v in views), 0
+
+
+def pieces(a: np.ndarray, k: int) -> Iterator[np.ndarray]:
+    """``a`` cut along axis ``k`` into pieces of at most :data:`BLOCK` numbers (views)."""
+    step = max(1, BLOCK // max(1, a.size // a.shape[k]))
+    for j in range(0, a.shape[k], step):
+        yield a[j : j + step] if k == 0 else a[:, j : j + step]
+
+
+def _finite_or_zero(m: np.ndarray) -> np.ndarray:
+    return m if np.isfinite(m).all() else np.where(np.isfinite(m), m, 0.0)
+
+
+def _share_among_plus_inf(x: np.ndarray, m: np.ndarray, k: int, out: np.ndarray,
+                          log: bool) -> None:
+    """Slices holding ``+inf``: the limit of softmax shares the mass among those entries."""
+    rows = m == np.inf
+    if not rows.any():
+        return
+    hits = x == np.inf
+    count = hits.sum(axis=k, keepdims=True)
+    limit = np.where(hits, -np.log(count), -np.inf) if log else hits / count
+    np.copyto(out, limit, where=rows, casting="unsafe")
 def naive_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """The textbook formula ``exp(x) / sum(exp(x))``, kept to show how it breaks.
 
