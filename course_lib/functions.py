@@ -63,7 +63,6 @@ __all__ = [
 ]
 
 BLOCK = 32768  # numbers per block: 256 KiB of float64, which stays in a CPU's L2 cache
-PAIRWISE_BELOW = 8  # pairwise_sum adds fewer rows than this one after another
 
 
 def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
@@ -126,17 +125,17 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
     t = check_temperature(temperature)
     out = np.empty(a.shape, a.dtype)
     with np.errstate(all="ignore"):  # inf - inf and 0 / 0 in non-finite slices: see below
-        for xb, ob, k in blocks(ax, a, out):  # whole slices side by side along axis k
-            m = xb.max(axis=k, keepdims=True)  # 1. each slice's maximum, to shift by
-            if xb.shape[k] <= BLOCK:
+        for xb, ob in blocks(ax, a, out=out):  # rows that are whole slices, a block at a time
+            m = xb.max(axis=-1, keepdims=True)  # 1. each slice's maximum, to shift by
+            if xb.shape[-1] <= BLOCK:
                 e = shifted_exp(xb, m, t)  # 2. exp((x - max) / T): no overflow
-                s = exact_sum(e, k)  # 3. the sum of the slice
+                s = exact_sum(e)  # 3. the sum of each slice
                 np.divide(e, s, out=ob, casting="unsafe")  # 4. divide: they sum to 1
             else:  # the same four steps for a long slice, one cache-sized piece at a time
-                big, small = exp_sum_parts(xb, m, k, t)
-                for p, o in zip(pieces(xb, k), pieces(ob, k), strict=True):
+                big, small = exp_sum_parts(xb, m, t)
+                for p, o in zip(pieces(xb), pieces(ob), strict=True):
                     np.divide(shifted_exp(p, m, t), big + small, out=o, casting="unsafe")
-            _share_among_plus_inf(xb, m, k, ob, log=False)
+            share_among_plus_inf(xb, m, ob, log=False)
     return out
 
 
@@ -182,12 +181,12 @@ def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.nd
     t = check_temperature(temperature)
     out = np.empty(a.shape, a.dtype)
     with np.errstate(all="ignore"):
-        for xb, ob, k in blocks(ax, a, out):
-            m = xb.max(axis=k, keepdims=True)  # shift by the maximum
-            rest = log1p_rest(xb, m, k, t)  # logsumexp((x - max) / T), accurately
-            for p, o in zip(pieces(xb, k), pieces(ob, k), strict=True):
+        for xb, ob in blocks(ax, a, out=out):
+            m = xb.max(axis=-1, keepdims=True)  # shift by the maximum ...
+            rest = log1p_rest(xb, m, t)  # ... and take logsumexp((x - max) / T) off
+            for p, o in zip(pieces(xb), pieces(ob), strict=True):
                 np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
-            _share_among_plus_inf(xb, m, k, ob, log=True)
+            share_among_plus_inf(xb, m, ob, log=True)
     return out
 
 
@@ -228,9 +227,9 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
     a, ax = _prepare(x, axis, "logsumexp")
     out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], a.dtype)
     with np.errstate(all="ignore"):
-        for xb, ob, k in blocks(ax, a, out):
-            m = xb.max(axis=k, keepdims=True)
-            lse = m + log1p_rest(xb, m, k, 1.0)
+        for xb, ob in blocks(ax, a, out=out):
+            m = xb.max(axis=-1, keepdims=True)
+            lse = m + log1p_rest(xb, m, 1.0)
             # -inf, +inf or NaN maximum: the maximum itself is the answer
             np.copyto(ob, np.where(np.isfinite(m), lse, m), casting="unsafe")
     res = out if keepdims else np.squeeze(out, axis=ax)
@@ -290,116 +289,106 @@ def shift_error(x: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return err
 
 
-def exact_sum(e: np.ndarray, k: int, n: int | None = None) -> np.ndarray:
-    """Sum along axis ``k`` (keepdims) of terms in [0, 1], as if rounded only once.
+def exact_sum(e: np.ndarray, n: int | None = None) -> np.ndarray:
+    """Sums of the rows of ``e`` (terms in [0, 1]; keepdims), as if rounded only once.
 
-    :func:`exact_sum_parts` splits the sum into an exact part and a tiny remainder; see there.
-    ``n`` is the full length of the slices when ``e`` is one piece of them.
+    A plain sum rounds at every addition; softmax divides every entry by this sum, so its
+    error would be the largest in the result. See :func:`exact_sum_parts`; ``n`` is the
+    full length of the rows when ``e`` is one piece of them.
     """
-    big, small = exact_sum_parts(e, k, n)
+    big, small = exact_sum_parts(e, n)
     return big + small
 
 
-def exact_sum_parts(e: np.ndarray, k: int, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(big, small)``: the sum of terms in [0, 1] along axis ``k`` is ``big + small``.
+def exact_sum_parts(e: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(big, small)``: the row sums of ``e`` (terms in [0, 1]) are ``big + small``.
 
-    Rump's error-free extraction: with ``sigma`` a power of two at least twice the number
-    of terms, ``hi = (sigma + e) - sigma`` is ``e`` rounded to a multiple of ``ulp(sigma)``,
-    and such multiples add up *exactly*, in any order, to ``big``. The remainders
-    ``lo = e - hi`` are exact too, and so small that their rounded sum ``small`` is correct
-    to far below an ulp of ``big``. ``big - 1`` is also exact, which :func:`log1p_rest`
-    uses to take the maximum's own term ``exp(0) = 1`` out of the sum without cancellation.
+    Rump's error-free extraction (Rump, Ogita & Oishi, SIAM J. Sci. Comput. 31(1), 2008):
+    with ``sigma`` a power of two at least twice the number of terms,
+    ``hi = (sigma + e) - sigma`` is ``e`` rounded to a multiple of ``ulp(sigma)``, and such
+    multiples add up *exactly*, in any order, to ``big``. The remainders ``lo = e - hi`` are
+    exact too, and so small that their rounded sum ``small`` is right to far below an ulp of
+    ``big``. ``big - 1`` is exact as well: :func:`log1p_rest` uses it to take the maximum's
+    own term ``exp(0) = 1`` out of the sum without cancellation.
     """
-    sigma = 2.0 ** (math.ceil(math.log2(n or e.shape[k])) + 1)
+    sigma = 2.0 ** (math.ceil(math.log2(n or e.shape[-1])) + 1)
     hi = e + sigma
     hi -= sigma
     lo = e - hi
-    return hi.sum(axis=k, keepdims=True), pairwise_sum(lo, k)
+    return hi.sum(axis=-1, keepdims=True), lo.sum(axis=-1, keepdims=True)
 
 
-def exp_sum_parts(x: np.ndarray, m: np.ndarray, k: int, t: float) -> tuple[Any, Any]:
-    """:func:`exact_sum_parts` of ``exp((x - m) / t)`` along axis ``k``, piece by piece."""
-    n = x.shape[k]
+def exp_sum_parts(x: np.ndarray, m: np.ndarray, t: float) -> tuple[Any, Any]:
+    """:func:`exact_sum_parts` of ``exp((x - m) / t)`` for rows of any length, by pieces."""
     big = small = 0.0
-    for p in pieces(x, k):
-        b, s = exact_sum_parts(shifted_exp(p, m, t), k, n)
+    for p in pieces(x):
+        b, s = exact_sum_parts(shifted_exp(p, m, t), x.shape[-1])
         big, small = big + b, small + s  # the big parts still add exactly
     return big, small
 
 
-def log1p_rest(x: np.ndarray, m: np.ndarray, k: int, t: float) -> np.ndarray:
-    """``logsumexp((x - m) / t)`` along axis ``k`` (keepdims, float64), accurately.
+def log1p_rest(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """``logsumexp((x - m) / t)`` of each row (keepdims, float64), accurately.
 
-    ``m`` is the slices' maximum, whose own term is ``exp(0) = 1``; the result is
-    ``log1p(sum of the other terms)``, and that sum comes from :func:`exact_sum_parts` as
-    ``(big - 1) + small`` with ``big - 1`` exact, so a tiny sum (a confident prediction)
-    keeps its full precision. Long slices are summed piece by piece.
+    ``m`` is the rows' maximum, whose own term is ``exp(0) = 1``; the result is
+    ``log1p(sum of the other terms)``, and that sum is ``(big - 1) + small`` from
+    :func:`exact_sum_parts` with ``big - 1`` exact, so a tiny sum (a confident
+    prediction) keeps its full precision.
     """
-    big, small = exp_sum_parts(x, m, k, t)
+    big, small = exp_sum_parts(x, m, t)
     return np.log1p((big - 1.0) + small)
 
 
-def pairwise_sum(v: np.ndarray, k: int) -> np.ndarray:
-    """Sum along axis ``k`` (keepdims) with an error growing like ``log n``, not ``n``.
+def blocks(axis: int, *arrays: np.ndarray, out: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    """Cut ``arrays`` and ``out`` into matching 2-D blocks whose rows are whole slices.
 
-    NumPy adds a contiguous last axis pairwise, but a strided axis one term after another,
-    whose rounding errors add up over thousands of terms. Along axis 0, the bottom half of
-    the rows is added onto the top half until fewer than :data:`PAIRWISE_BELOW` remain.
+    Every helper above works along the rows of a C-contiguous block, where NumPy is fastest
+    and sums pairwise (accurately). Along the last axis a block is a few consecutive rows
+    (views). Along another axis, a few slices are copied side by side into rows, and the
+    rows of ``out``'s block are copied back after use. A block holds about :data:`BLOCK`
+    numbers and at least one slice. ``arrays`` have the shape of the first one, or length
+    1 along ``axis`` (a label per slice), as has ``out`` for a reduction.
     """
-    if k == v.ndim - 1:
-        return v.sum(axis=k, keepdims=True)
-    v = np.moveaxis(v, k, 0)
-    while v.shape[0] >= PAIRWISE_BELOW:
-        h = v.shape[0] // 2
-        v = np.concatenate([v[:h] + v[h : 2 * h], v[2 * h :]])
-    return np.moveaxis(v.sum(axis=0, keepdims=True), 0, k)
-
-
-def blocks(axis: int, *arrays: np.ndarray) -> Iterator[tuple[Any, ...]]:
-    """Cut arrays of one shape into matching 2-D blocks of whole slices along ``axis``.
-
-    Yields ``(block, block, ..., k)``, one block per array, where ``k`` is the class axis
-    of the blocks: 1 when ``axis`` is the last axis (a block is a few consecutive rows), 0
-    otherwise (a block is a few slices side by side in columns, a view: nothing is
-    transposed). A block holds about :data:`BLOCK` numbers, at least one slice. The arrays
-    may have length 1 along ``axis`` (a reduction's output, one label per slice); an array
-    written to must be C-contiguous.
-    """
-    arrays = tuple(np.ascontiguousarray(v) for v in arrays)
     shape = arrays[0].shape
     outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
-    views = [v.reshape(outer, v.shape[axis], inner) for v in arrays]
+    views = [np.ascontiguousarray(v).reshape(outer, v.shape[axis], inner) for v in arrays]
+    o3 = out.reshape(outer, out.shape[axis], inner)  # out is C-contiguous: writes go through
     per = max(1, BLOCK // n)
     if inner == 1:
         for i in range(0, outer, per):
-            yield *(v[i : i + per, :, 0] for v in views), 1
-    else:
-        for i in range(outer):
-            for j in range(0, inner, per):
-                yield *(v[i, :, j : j + per] for v in views), 0
+            yield *(v[i : i + per, :, 0] for v in views), o3[i : i + per, :, 0]
+        return
+    for i in range(outer):
+        for j in range(0, inner, per):
+            rows = [np.ascontiguousarray(v[i, :, j : j + per].T) for v in views]
+            ob = np.empty((len(rows[0]), o3.shape[1]), out.dtype)
+            yield *rows, ob
+            o3[i, :, j : j + per] = ob.T
 
 
-def pieces(a: np.ndarray, k: int) -> Iterator[np.ndarray]:
-    """``a`` cut along axis ``k`` into pieces of at most :data:`BLOCK` numbers (views)."""
-    step = max(1, BLOCK // max(1, a.size // a.shape[k]))
-    for j in range(0, a.shape[k], step):
-        yield a[j : j + step] if k == 0 else a[:, j : j + step]
+def pieces(a: np.ndarray) -> Iterator[np.ndarray]:
+    """The rows of ``a`` cut into pieces of at most :data:`BLOCK` numbers (views)."""
+    step = max(1, BLOCK // a.shape[0])
+    for j in range(0, a.shape[-1], step):
+        yield a[:, j : j + step]
+
+
+def share_among_plus_inf(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) -> None:
+    """Rows holding ``+inf``: the limit of softmax shares the mass among those entries
+    (``1 / count`` each, or ``-log(count)`` for ``log=True``); finite entries get 0."""
+    rows = m == np.inf
+    if not rows.any():
+        return
+    hits = x == np.inf
+    count = hits.sum(axis=-1, keepdims=True)
+    limit = np.where(hits, -np.log(count), -np.inf) if log else hits / count
+    np.copyto(out, limit, where=rows, casting="unsafe")
 
 
 def _finite_or_zero(m: np.ndarray) -> np.ndarray:
     return m if np.isfinite(m).all() else np.where(np.isfinite(m), m, 0.0)
 
 
-def _share_among_plus_inf(x: np.ndarray, m: np.ndarray, k: int, out: np.ndarray,
-                          log: bool) -> None:
-    """Slices holding ``+inf``: the limit of softmax shares the mass among those entries."""
-    rows = m == np.inf
-    if not rows.any():
-        return
-    hits = x == np.inf
-    count = hits.sum(axis=k, keepdims=True)
-    limit = np.where(hits, -np.log(count), -np.inf) if log else hits / count
-    np.copyto(out, limit, where=rows, casting="unsafe")
 def naive_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """The textbook formula ``exp(x) / sum(exp(x))``, kept to show how it breaks.
 

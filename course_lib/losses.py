@@ -14,15 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib._validation import as_float_array, check_axis, require_nonempty
-from course_lib.functions import (
-    blocks,
-    log1p_rest,
-    log_softmax,
-    pairwise_sum,
-    pieces,
-    shifted,
-    softmax,
-)
+from course_lib.functions import blocks, log1p_rest, log_softmax, pieces, shifted, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
@@ -95,46 +87,46 @@ def _check_inputs(
 def _per_sample(a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float) -> np.ndarray:
     """float64 loss of every sample, shape ``a.shape`` without ``axis``.
 
-    ``-log p_k = (max - x_k) + log1p(rest)`` adds two numbers that are never negative, so
-    nothing cancels and even a tiny loss keeps its full precision; ``rest`` (the sum of the
-    other terms) comes from :func:`~course_lib.functions.log1p_rest`, blocks of whole slices
-    at a time as in :func:`~course_lib.functions.softmax`, without an array of
-    log-probabilities.
+    ``-log p_k = log1p(rest) - (x_k - max)`` adds two numbers that are never negative, so
+    nothing cancels and even a tiny loss keeps its full precision; ``log1p(rest)`` comes
+    from :func:`~course_lib.functions.log1p_rest`, block by block as in
+    :func:`~course_lib.functions.softmax`, without an array of log-probabilities.
     """
     out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], np.float64)
     tgt = np.expand_dims(t, ax) if labels else t
     with np.errstate(all="ignore"):  # inf - inf in non-finite slices, 0 * inf for masks
-        for xb, tb, ob, k in blocks(ax, a, tgt, out):
-            m = xb.max(axis=k, keepdims=True)
-            rest = log1p_rest(xb, m, k, 1.0)  # logsumexp(x) - max(x)
-            ob[...] = _block_loss(xb, tb, k, labels, eps, lambda v: rest - shifted(v, m, 1.0))
+        for xb, tb, ob in blocks(ax, a, tgt, out=out):
+            m = xb.max(axis=-1, keepdims=True)
+            lse = log1p_rest(xb, m, 1.0)  # logsumexp(x) - max(x)
+            ob[...] = _block_loss(xb, tb, labels, eps, lambda v, r=lse, m=m: r - shifted(v, m, 1.0))
             if (m == np.inf).any():  # +inf logits: the limit, by log_softmax's rule
-                logp = log_softmax(xb, axis=k)
-                limit = _block_loss(logp, tb, k, labels, eps, lambda v: 0.0 - v)
-                np.copyto(ob, limit, where=m == np.inf)
+                logp = log_softmax(xb)
+                np.copyto(ob, _block_loss(logp, tb, labels, eps, lambda v: 0.0 - v),
+                          where=m == np.inf)
     return out.reshape(a.shape[:ax] + a.shape[ax + 1 :])
 
 
 def _block_loss(
-    x: np.ndarray, t: np.ndarray, k: int, labels: bool, eps: float,
+    x: np.ndarray, t: np.ndarray, labels: bool, eps: float,
     neg_log_p: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """The loss of each slice of a block (keepdims), given ``neg_log_p(v) = -log p`` for
-    entries ``v`` of ``x``. Every term is >= 0, so the sums lose nothing to cancellation.
+    """The loss of each row of a block (keepdims), given ``neg_log_p(v) = -log p`` for
+    entries ``v`` of ``x``. Every term is >= 0, so no sum loses anything to cancellation.
     """
-    n = x.shape[k]
+    n = x.shape[-1]
     if labels:
-        loss = neg_log_p(np.take_along_axis(x, t, axis=k))
+        loss = neg_log_p(np.take_along_axis(x, t, axis=-1))
         if eps > 0:  # the smoothed target puts eps / n on every class
-            mean = sum(pairwise_sum(neg_log_p(p), k) for p in pieces(x, k)) / n
+            mean = sum(neg_log_p(p).sum(axis=-1, keepdims=True) for p in pieces(x)) / n
             loss = (1 - eps) * loss + eps * mean
         return loss
     total = 0.0
-    for p, tp in zip(pieces(x, k), pieces(t, k), strict=True):
+    for p, tp in zip(pieces(x), pieces(t), strict=True):
         tt = tp.astype(np.float64)
         if eps > 0:
             tt = (1 - eps) * tt + eps / n
-        total = total + pairwise_sum(np.where(tt > 0, tt * neg_log_p(p), 0.0), k)  # 0 log 0 = 0
+        terms = np.where(tt > 0, tt * neg_log_p(p), 0.0)  # 0 log 0 = 0, also for masks
+        total = total + terms.sum(axis=-1, keepdims=True)
     return total
 
 
@@ -245,7 +237,9 @@ def cross_entropy_grad(
     if labels:
         lab = np.expand_dims(t, ax)
         np.put_along_axis(g, lab, 0.0, axis=ax)
-        rest = pairwise_sum(g, ax)  # sum of the other classes' probabilities
+        # the other classes' probabilities, summed along a contiguous axis (pairwise)
+        rest = np.ascontiguousarray(np.moveaxis(g, ax, -1)).sum(axis=-1)
+        rest = np.expand_dims(rest, ax)
         np.put_along_axis(g, lab, -rest, axis=ax)  # p_y - 1, without cancellation
         if eps > 0:
             g -= eps / k
