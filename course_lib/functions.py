@@ -129,12 +129,17 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
             m = xb.max(axis=-1, keepdims=True)  # 1. each slice's maximum, to shift by
             if xb.shape[-1] <= BLOCK:
                 e = shifted_exp(xb, m, t)  # 2. exp((x - max) / T): no overflow
-                s = exact_sum(e)  # 3. the sum of each slice
+                s = exact_sum(e, exact=a.dtype == np.float64)  # 3. the sum of each slice
                 np.divide(e, s, out=ob, casting="unsafe")  # 4. divide: they sum to 1
-            else:  # the same four steps for a long slice, one cache-sized piece at a time
-                big, small = exp_sum_parts(xb, m, t)
+            else:  # the same steps for a long slice, one cache-sized piece at a time
+                big = small = 0.0
                 for p, o in zip(pieces(xb), pieces(ob), strict=True):
-                    np.divide(shifted_exp(p, m, t), big + small, out=o, casting="unsafe")
+                    e = shifted_exp(p, m, t)
+                    b, s = exact_sum_parts(e, xb.shape[-1])
+                    big, small = big + b, small + s  # the big parts still add exactly
+                    np.copyto(o, e, casting="unsafe")
+                for o in pieces(ob):
+                    np.divide(o, big + small, out=o, casting="unsafe")
             share_among_plus_inf(xb, m, ob, log=False)
     return out
 
@@ -289,14 +294,17 @@ def shift_error(x: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return err
 
 
-def exact_sum(e: np.ndarray, n: int | None = None) -> np.ndarray:
+def exact_sum(e: np.ndarray, exact: bool = True) -> np.ndarray:
     """Sums of the rows of ``e`` (terms in [0, 1]; keepdims), as if rounded only once.
 
     A plain sum rounds at every addition; softmax divides every entry by this sum, so its
-    error would be the largest in the result. See :func:`exact_sum_parts`; ``n`` is the
-    full length of the rows when ``e`` is one piece of them.
+    error would be the largest in the result (see :func:`exact_sum_parts` for how).
+    ``exact=False``, for results to be rounded to float16 or float32, takes NumPy's
+    pairwise float64 sum instead, accurate far beyond their precision.
     """
-    big, small = exact_sum_parts(e, n)
+    if not exact:
+        return e.sum(axis=-1, keepdims=True)
+    big, small = exact_sum_parts(e)
     return big + small
 
 
@@ -360,7 +368,9 @@ def blocks(axis: int, *arrays: np.ndarray, out: np.ndarray) -> Iterator[tuple[np
         return
     for i in range(outer):
         for j in range(0, inner, per):
-            rows = [np.ascontiguousarray(v[i, :, j : j + per].T) for v in views]
+            # copy the columns as they lie in memory, then transpose that copy in the cache:
+            # a transposing copy straight from the array reads a cache line per number
+            rows = [np.ascontiguousarray(v[i, :, j : j + per].copy().T) for v in views]
             ob = np.empty((len(rows[0]), o3.shape[1]), out.dtype)
             yield *rows, ob
             o3[i, :, j : j + per] = ob.T
