@@ -140,7 +140,7 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
                     np.copyto(o, e, casting="unsafe")
                 for o in pieces(ob):
                     np.divide(o, big + small, out=o, casting="unsafe")
-            share_among_plus_inf(xb, m, ob, log=False)
+            non_finite_limits(xb, m, ob, log=False)
     return out
 
 
@@ -187,11 +187,12 @@ def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.nd
     out = np.empty(a.shape, a.dtype)
     with np.errstate(all="ignore"):
         for xb, ob in blocks(ax, a, out=out):
-            m = xb.max(axis=-1, keepdims=True)  # shift by the maximum ...
-            rest = log1p_rest(xb, m, t)  # ... and take logsumexp((x - max) / T) off
+            top = xb.argmax(axis=-1, keepdims=True)  # where each slice's maximum is
+            m = np.take_along_axis(xb, top, axis=-1)
+            rest = log1p_rest(xb, top, m, t)  # logsumexp((x - max) / T)
             for p, o in zip(pieces(xb), pieces(ob), strict=True):
                 np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
-            share_among_plus_inf(xb, m, ob, log=True)
+            non_finite_limits(xb, m, ob, log=True)
     return out
 
 
@@ -233,8 +234,9 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
     out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], a.dtype)
     with np.errstate(all="ignore"):
         for xb, ob in blocks(ax, a, out=out):
-            m = xb.max(axis=-1, keepdims=True)
-            lse = m + log1p_rest(xb, m, 1.0)
+            top = xb.argmax(axis=-1, keepdims=True)
+            m = np.take_along_axis(xb, top, axis=-1)
+            lse = m + log1p_rest(xb, top, m, 1.0)
             # -inf, +inf or NaN maximum: the maximum itself is the answer
             np.copyto(ob, np.where(np.isfinite(m), lse, m), casting="unsafe")
     res = out if keepdims else np.squeeze(out, axis=ax)
@@ -316,8 +318,7 @@ def exact_sum_parts(e: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np
     ``hi = (sigma + e) - sigma`` is ``e`` rounded to a multiple of ``ulp(sigma)``, and such
     multiples add up *exactly*, in any order, to ``big``. The remainders ``lo = e - hi`` are
     exact too, and so small that their rounded sum ``small`` is right to far below an ulp of
-    ``big``. ``big - 1`` is exact as well: :func:`log1p_rest` uses it to take the maximum's
-    own term ``exp(0) = 1`` out of the sum without cancellation.
+    ``big``. ``n`` is the full length of the rows when ``e`` is one piece of them.
     """
     sigma = 2.0 ** (math.ceil(math.log2(n or e.shape[-1])) + 1)
     hi = e + sigma
@@ -326,25 +327,23 @@ def exact_sum_parts(e: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np
     return hi.sum(axis=-1, keepdims=True), lo.sum(axis=-1, keepdims=True)
 
 
-def exp_sum_parts(x: np.ndarray, m: np.ndarray, t: float) -> tuple[Any, Any]:
-    """:func:`exact_sum_parts` of ``exp((x - m) / t)`` for rows of any length, by pieces."""
-    big = small = 0.0
-    for p in pieces(x):
-        b, s = exact_sum_parts(shifted_exp(p, m, t), x.shape[-1])
-        big, small = big + b, small + s  # the big parts still add exactly
-    return big, small
-
-
-def log1p_rest(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+def log1p_rest(x: np.ndarray, top: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
     """``logsumexp((x - m) / t)`` of each row (keepdims, float64), accurately.
 
-    ``m`` is the rows' maximum, whose own term is ``exp(0) = 1``; the result is
-    ``log1p(sum of the other terms)``, and that sum is ``(big - 1) + small`` from
-    :func:`exact_sum_parts` with ``big - 1`` exact, so a tiny sum (a confident
-    prediction) keeps its full precision.
+    ``m`` is the rows' maximum, found at column ``top``; its own term is ``exp(0) = 1``.
+    The result is ``log1p`` of the sum of all the *other* terms: a sum that is tiny (a
+    confident prediction) keeps its full precision, where ``log(1 + tiny)`` would round it
+    away. Long rows are summed piece by piece.
     """
-    big, small = exp_sum_parts(x, m, t)
-    return np.log1p((big - 1.0) + small)
+    sums, start = [], 0
+    for p in pieces(x):
+        e = shifted_exp(p, m, t)
+        has_top = np.flatnonzero((top >= start) & (top < start + p.shape[-1]))
+        e[has_top, top[has_top, 0] - start] = 0.0  # leave the maximum's exp(0) = 1 out
+        sums.append(e.sum(axis=-1, keepdims=True))
+        start += p.shape[-1]
+    rest = sums[0] if len(sums) == 1 else np.concatenate(sums, axis=-1).sum(axis=-1, keepdims=True)
+    return np.log1p(rest)
 
 
 def blocks(axis: int, *arrays: np.ndarray, out: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
@@ -383,16 +382,18 @@ def pieces(a: np.ndarray) -> Iterator[np.ndarray]:
         yield a[:, j : j + step]
 
 
-def share_among_plus_inf(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) -> None:
-    """Rows holding ``+inf``: the limit of softmax shares the mass among those entries
-    (``1 / count`` each, or ``-log(count)`` for ``log=True``); finite entries get 0."""
-    rows = m == np.inf
-    if not rows.any():
+def non_finite_limits(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) -> None:
+    """The documented results of rows whose maximum ``m`` is not finite: a row holding
+    ``+inf`` shares the mass among those entries (``1 / count`` each, or ``-log(count)``
+    for ``log=True``), finite entries get 0; an all ``-inf`` row has no distribution, and
+    a row holding NaN has none either: NaN."""
+    if np.isfinite(m).all():
         return
     hits = x == np.inf
     count = hits.sum(axis=-1, keepdims=True)
     limit = np.where(hits, -np.log(count), -np.inf) if log else hits / count
-    np.copyto(out, limit, where=rows, casting="unsafe")
+    np.copyto(out, limit, where=m == np.inf, casting="unsafe")
+    np.copyto(out, np.nan, where=(m == -np.inf) | np.isnan(m))
 
 
 def _finite_or_zero(m: np.ndarray) -> np.ndarray:
