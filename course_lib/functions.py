@@ -126,7 +126,7 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
     out = np.empty(a.shape, a.dtype)
     with np.errstate(all="ignore"):  # inf - inf and 0 / 0 in non-finite slices: see below
         for xb, ob in blocks(ax, a, out=out):  # rows that are whole slices, a block at a time
-            m = xb.max(axis=-1, keepdims=True)  # 1. each slice's maximum, to shift by
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)  # 1. each slice's maximum
             if xb.shape[-1] <= BLOCK:
                 e = shifted_exp(xb, m, t)  # 2. exp((x - max) / T): no overflow
                 s = exact_sum(e, exact=a.dtype == np.float64)  # 3. the sum of each slice
@@ -187,8 +187,8 @@ def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.nd
     out = np.empty(a.shape, a.dtype)
     with np.errstate(all="ignore"):
         for xb, ob in blocks(ax, a, out=out):
-            top = xb.argmax(axis=-1, keepdims=True)  # where each slice's maximum is
-            m = np.take_along_axis(xb, top, axis=-1)
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)  # shift by the maximum ...
+            top = xb.argmax(axis=-1, keepdims=True)  # ... found here
             rest = log1p_rest(xb, top, m, t)  # logsumexp((x - max) / T)
             for p, o in zip(pieces(xb), pieces(ob), strict=True):
                 np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
@@ -234,8 +234,8 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
     out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], a.dtype)
     with np.errstate(all="ignore"):
         for xb, ob in blocks(ax, a, out=out):
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)
             top = xb.argmax(axis=-1, keepdims=True)
-            m = np.take_along_axis(xb, top, axis=-1)
             lse = m + log1p_rest(xb, top, m, 1.0)
             # -inf, +inf or NaN maximum: the maximum itself is the answer
             np.copyto(ob, np.where(np.isfinite(m), lse, m), casting="unsafe")
@@ -305,7 +305,7 @@ def exact_sum(e: np.ndarray, exact: bool = True) -> np.ndarray:
     pairwise float64 sum instead, accurate far beyond their precision.
     """
     if not exact:
-        return e.sum(axis=-1, keepdims=True)
+        return np.add.reduce(e, axis=-1, keepdims=True)
     big, small = exact_sum_parts(e)
     return big + small
 
@@ -324,7 +324,7 @@ def exact_sum_parts(e: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np
     hi = e + sigma
     hi -= sigma
     lo = e - hi
-    return hi.sum(axis=-1, keepdims=True), lo.sum(axis=-1, keepdims=True)
+    return np.add.reduce(hi, axis=-1, keepdims=True), np.add.reduce(lo, axis=-1, keepdims=True)
 
 
 def log1p_rest(x: np.ndarray, top: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
@@ -335,15 +335,18 @@ def log1p_rest(x: np.ndarray, top: np.ndarray, m: np.ndarray, t: float) -> np.nd
     confident prediction) keeps its full precision, where ``log(1 + tiny)`` would round it
     away. Long rows are summed piece by piece.
     """
+    if x.shape[-1] <= BLOCK:  # one piece: every row holds its maximum
+        e = shifted_exp(x, m, t)
+        e[np.arange(len(e)), top[:, 0]] = 0.0  # leave the maximum's exp(0) = 1 out
+        return np.log1p(np.add.reduce(e, axis=-1, keepdims=True))
     sums, start = [], 0
-    for p in pieces(x):
+    for p in pieces(x):  # a long row, one piece at a time
         e = shifted_exp(p, m, t)
-        has_top = np.flatnonzero((top >= start) & (top < start + p.shape[-1]))
-        e[has_top, top[has_top, 0] - start] = 0.0  # leave the maximum's exp(0) = 1 out
-        sums.append(e.sum(axis=-1, keepdims=True))
+        if start <= top[0, 0] < start + p.shape[-1]:
+            e[0, top[0, 0] - start] = 0.0
+        sums.append(np.add.reduce(e, axis=-1, keepdims=True))
         start += p.shape[-1]
-    rest = sums[0] if len(sums) == 1 else np.concatenate(sums, axis=-1).sum(axis=-1, keepdims=True)
-    return np.log1p(rest)
+    return np.log1p(np.add.reduce(np.concatenate(sums, axis=-1), axis=-1, keepdims=True))
 
 
 def blocks(axis: int, *arrays: np.ndarray, out: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:

@@ -96,8 +96,8 @@ def _per_sample(a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float)
     tgt = np.expand_dims(t, ax) if labels else t
     with np.errstate(all="ignore"):  # inf - inf in non-finite slices, 0 * inf for masks
         for xb, tb, ob in blocks(ax, a, tgt, out=out):
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)
             top = xb.argmax(axis=-1, keepdims=True)
-            m = np.take_along_axis(xb, top, axis=-1)
             lse = log1p_rest(xb, top, m, 1.0)  # logsumexp(x) - max(x)
             ob[...] = _block_loss(xb, tb, labels, eps, lambda v, r=lse, m=m: r - shifted(v, m, 1.0))
             if not np.isfinite(m).all():  # NaN, all -inf or +inf: log_softmax's limits
