@@ -29,8 +29,8 @@ its reason:
 * :func:`shifted_exp` corrects the rounding of ``x - max`` (TwoSum, :func:`shift_error`);
 * :func:`exact_sum` adds the exponentials with a single rounding.
 
-float16 and float32 are computed in float64 (where both refinements are harmless) and
-rounded once. The work runs over blocks of whole slices of about :data:`BLOCK` numbers
+float16 and float32 are computed in float64, where their shift is exact and a plain sum is
+ample, and rounded once. The work runs over blocks of whole slices of about :data:`BLOCK` numbers
 (:func:`blocks`), so that the temporaries stay small and in the CPU cache; a slice longer
 than a block is taken in pieces (:func:`pieces`).
 """
@@ -191,7 +191,8 @@ def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.nd
             top = xb.argmax(axis=-1, keepdims=True)  # ... found here
             rest = log1p_rest(xb, top, m, t)  # logsumexp((x - max) / T)
             for p, o in zip(pieces(xb), pieces(ob), strict=True):
-                np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
+                d = shifted(p, m, t, out=o if o.dtype == np.float64 else None)
+                np.subtract(d, rest, out=o, casting="unsafe")
             non_finite_limits(xb, m, ob, log=True)
     return out
 
@@ -246,13 +247,14 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
 # --- the helpers: the accuracy refinements, then the blocks -------------------------------
 
 
-def shifted(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+def shifted(x: np.ndarray, m: np.ndarray, t: float, out: np.ndarray | None = None) -> np.ndarray:
     """``(x - m) / t`` in float64, the shift every stable formula starts with.
 
     A maximum that is not finite (an all ``-inf``, ``+inf`` or NaN slice) is replaced by 0,
     so that such slices come out as their documented limits instead of ``inf - inf``.
+    ``out`` (float64) receives the result instead of a new array.
     """
-    d = np.subtract(x, _finite_or_zero(m), dtype=np.float64)
+    d = np.subtract(x, _finite_or_zero(m), out=out, dtype=np.float64)
     if t != 1.0:
         d /= t
     return d
@@ -285,7 +287,7 @@ def shifted_exp(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
 def shift_error(x: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     """The exact rounding error of ``d = fl(x - m)``: ``(x - m) - d``, by Knuth's TwoSum.
 
-    Six additions recover it without any assumption on the sizes of ``x`` and ``m``
+    Five more additions recover it without any assumption on the sizes of ``x`` and ``m``
     (Knuth, TAOCP vol. 2, 4.2.2). Where ``x`` is ``-inf`` or ``x - m`` overflows, the
     formula meets ``inf - inf``; there ``exp(d)`` is 0 and the error is set to 0.
     """
@@ -340,7 +342,7 @@ def log1p_rest(x: np.ndarray, top: np.ndarray, m: np.ndarray, t: float) -> np.nd
         e[np.arange(len(e)), top[:, 0]] = 0.0  # leave the maximum's exp(0) = 1 out
         return np.log1p(np.add.reduce(e, axis=-1, keepdims=True))
     sums, start = [], 0
-    for p in pieces(x):  # a long row, one piece at a time
+    for p in pieces(x):  # a long row (alone in its block), one piece at a time
         e = shifted_exp(p, m, t)
         if start <= top[0, 0] < start + p.shape[-1]:
             e[0, top[0, 0] - start] = 0.0
@@ -390,7 +392,7 @@ def non_finite_limits(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) 
     ``+inf`` shares the mass among those entries (``1 / count`` each, or ``-log(count)``
     for ``log=True``), finite entries get 0; an all ``-inf`` row has no distribution, and
     a row holding NaN has none either: NaN."""
-    if np.isfinite(m).all():
+    if _all_finite(m):
         return
     hits = x == np.inf
     count = hits.sum(axis=-1, keepdims=True)
@@ -399,8 +401,12 @@ def non_finite_limits(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) 
     np.copyto(out, np.nan, where=(m == -np.inf) | np.isnan(m))
 
 
+def _all_finite(m: np.ndarray) -> bool:
+    return math.isfinite(np.add.reduce(m, axis=None))  # (a sum that overflows says False)
+
+
 def _finite_or_zero(m: np.ndarray) -> np.ndarray:
-    return m if np.isfinite(m).all() else np.where(np.isfinite(m), m, 0.0)
+    return m if _all_finite(m) else np.where(np.isfinite(m), m, 0.0)
 
 
 def naive_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
