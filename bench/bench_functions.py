@@ -22,6 +22,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import scipy.special as sp
 
@@ -29,7 +30,7 @@ import course_lib as cl
 import course_lib.functions as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests._mp import max_ulps, mp_log_softmax, mp_logsumexp, mp_softmax  # noqa: E402
+from tests._mp import max_ulps, mp_softmax, shift_and_log1p  # noqa: E402
 
 FUNCS = ("softmax", "log_softmax", "logsumexp", "cross_entropy")
 SCALES = (1, 30, 700)
@@ -116,55 +117,60 @@ def speed_and_memory(quick: bool) -> None:
 
 
 def accuracy(quick: bool) -> None:
-    """Max ulp error at scales 1, 30, 700: normal logits with standard deviation scale / 3."""
+    """Max ulp error at scales 1, 30, 700: normal logits with standard deviation scale / 3,
+    along the last axis, along axis 0, and in one slice longer than a block."""
     print("accuracy: float64 max error in ulp against mpmath (50 digits); logits ~ N(0, (s/3)^2)")
-    print("(scipy at s=700 shown for comparison)\n")
-    rows, n = (6, 100) if quick else (24, 200)
-    header = f"{'function':<14}" + "".join(f"{'s=' + str(s):>10}" for s in SCALES)
-    print(header + f"{'scipy s=700':>13}")
-    print("-" * (len(header) + 13))
-    worst: dict[str, list[float]] = {k: [] for k in FUNCS}
-    scipy_worst: dict[str, float] = {}
-    for scale in SCALES:
-        rng = np.random.default_rng(scale)
-        x = rng.standard_normal((rows, n)) * (scale / 3)
-        labels = rng.integers(0, n, size=rows)
-        labels[: rows // 4] = x[: rows // 4].argmax(axis=1)  # confident and right
-        ours = {
-            "softmax": cl.softmax(x),
-            "log_softmax": cl.log_softmax(x),
-            "logsumexp": cl.logsumexp(x)[:, None],
-            "cross_entropy": cl.cross_entropy(x, labels, reduction="none")[:, None],
-        }
-        theirs = {
-            "softmax": sp.softmax(x, axis=-1),
-            "log_softmax": sp.log_softmax(x, axis=-1),
-            "logsumexp": sp.logsumexp(x, axis=-1)[:, None],
-            "cross_entropy": -np.take_along_axis(sp.log_softmax(x, axis=-1), labels[:, None], 1),
-        }
-        for k in FUNCS:
-            errs, serrs = [], []
-            for i in range(rows):
-                ref = _reference(k, x[i], int(labels[i]))
-                errs.append(max_ulps(ours[k][i], ref))
-                if scale == 700:
-                    serrs.append(max_ulps(theirs[k][i], ref))
-            worst[k].append(max(errs))
-            if scale == 700:
-                scipy_worst[k] = max(serrs)
-    for k, v in worst.items():
-        print(f"{k:<14}" + "".join(f"{e:>10.2f}" for e in v) + f"{scipy_worst[k]:>13.3g}")
+    print("rows: (24, 200) along axis -1; the same transposed along axis 0; one slice of 40000\n")
+    rows, n, long_n = (6, 100, 5000) if quick else (24, 200, 40000)
+    cols = "".join(f"{'s=' + str(s):>9}" for s in SCALES)
+    header = f"{'function':<14}{'layout':<8}{cols}   scipy:{cols}"
+    print(header)
+    print("-" * len(header))
+    layouts = {"axis -1": (rows, n, False), "axis 0": (rows, n, True), "long": (1, long_n, False)}
+    for k in FUNCS:
+        for layout, (r, m, transpose) in layouts.items():
+            ours_w, theirs_w = [], []
+            for scale in SCALES:
+                rng = np.random.default_rng(scale)
+                x = rng.standard_normal((r, m)) * (scale / 3)
+                labels = rng.integers(0, m, size=r)
+                labels[: max(1, r // 4)] = x[: max(1, r // 4)].argmax(axis=1)  # confident, right
+                if transpose:
+                    ours, theirs = (v.T for v in _both(k, x.T.copy(), labels, 0))
+                else:
+                    ours, theirs = _both(k, x, labels, -1)
+                errs = [_row_errors(k, x[i], int(labels[i]), ours[i], theirs[i]) for i in range(r)]
+                ours_w.append(max(e[0] for e in errs))
+                theirs_w.append(max(e[1] for e in errs))
+            print(f"{k:<14}{layout:<8}" + "".join(f"{e:>9.2f}" for e in ours_w) + "   scipy:"
+                  + "".join(f"{e:>9.3g}" for e in theirs_w))
     print()
 
 
-def _reference(kind: str, row: np.ndarray, label: int) -> list:
-    if kind == "softmax":
-        return mp_softmax(row)
-    if kind == "log_softmax":
-        return mp_log_softmax(row)
+def _both(kind: str, x: np.ndarray, labels: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """course_lib's and scipy's results, 2-D with the classes along ``axis``."""
+    if kind == "cross_entropy":
+        ours = np.expand_dims(cl.cross_entropy(x, labels, axis=axis, reduction="none"), axis)
+        logp = sp.log_softmax(x, axis=axis)
+        return ours, -np.take_along_axis(logp, np.expand_dims(labels, axis), axis=axis)
     if kind == "logsumexp":
-        return [mp_logsumexp(row)]
-    return [-mp_log_softmax(row)[label]]
+        return (cl.logsumexp(x, axis=axis, keepdims=True),
+                sp.logsumexp(x, axis=axis, keepdims=True))
+    return getattr(cl, kind)(x, axis=axis), getattr(sp, kind)(x, axis=axis)
+
+
+def _row_errors(kind: str, row: np.ndarray, label: int, ours: np.ndarray,
+                theirs: np.ndarray) -> tuple[float, float]:
+    """(course_lib, scipy) max ulp error of one slice against mpmath."""
+    m, big_l = shift_and_log1p(row)
+    if kind == "logsumexp":
+        ref = [m + big_l]
+    elif kind == "cross_entropy":
+        ref = [big_l - (mpmath.mpf(float(row[label])) - m)]
+    else:
+        logp = [(mpmath.mpf(float(v)) - m) - big_l for v in row]
+        ref = logp if kind == "log_softmax" else [mpmath.exp(v) for v in logp]
+    return max_ulps(ours, ref), max_ulps(theirs, ref)
 
 
 def _worst_softmax_ulps(z: np.ndarray) -> float:
