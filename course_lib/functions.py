@@ -242,8 +242,9 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
             m = np.maximum.reduce(xb, axis=-1, keepdims=True)
             top = xb.argmax(axis=-1, keepdims=True)
             lse = m + log1p_rest(xb, top, m, 1.0)
-            # -inf, +inf or NaN maximum: the maximum itself is the answer
-            np.copyto(ob, np.where(np.isfinite(m), lse, m), casting="unsafe")
+            if not _all_finite(m):  # -inf, +inf or NaN maximum: the maximum is the answer
+                lse = np.where(np.isfinite(m), lse, m)
+            np.copyto(ob, lse, casting="unsafe")
     res = out if keepdims else np.squeeze(out, axis=ax)
     return res[()] if res.ndim == 0 else res
 
@@ -371,14 +372,16 @@ def blocks(axis: int, *arrays: np.ndarray, out: np.ndarray) -> Iterator[tuple[np
     1 along ``axis`` (a label per slice), as has ``out`` for a reduction.
     """
     shape = arrays[0].shape
-    outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
-    views = [np.ascontiguousarray(v).reshape(outer, v.shape[axis], inner) for v in arrays]
-    o3 = out.reshape(outer, out.shape[axis], inner)  # out is C-contiguous: writes go through
+    n, inner = shape[axis], math.prod(shape[axis + 1 :])
     per = max(1, BLOCK // n)
-    if inner == 1:
-        for i in range(0, outer, per):
-            yield *(v[i : i + per, :, 0] for v in views), o3[i : i + per, :, 0]
+    if inner == 1:  # the slices are rows already (out is C-contiguous: writes go through)
+        rows = [np.ascontiguousarray(v).reshape(-1, v.shape[axis]) for v in (*arrays, out)]
+        for i in range(0, len(rows[0]), per):
+            yield tuple(r[i : i + per] for r in rows)
         return
+    outer = math.prod(shape[:axis])
+    views = [np.ascontiguousarray(v).reshape(outer, v.shape[axis], inner) for v in arrays]
+    o3 = out.reshape(outer, out.shape[axis], inner)
     for i in range(outer):
         for j in range(0, inner, per):
             # copy the columns as they lie in memory, then transpose that copy in the cache:
