@@ -22,14 +22,15 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import scipy.special as sp
 
 import course_lib as cl
-from course_lib import _kernels as K
+import course_lib.functions as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests._mp import max_ulps, mp_log_softmax, mp_logsumexp, mp_softmax  # noqa: E402
+from tests._mp import max_ulps, mp_softmax, shift_and_log1p  # noqa: E402
 
 FUNCS = ("softmax", "log_softmax", "logsumexp", "cross_entropy")
 SCALES = (1, 30, 700)
@@ -116,95 +117,112 @@ def speed_and_memory(quick: bool) -> None:
 
 
 def accuracy(quick: bool) -> None:
-    """Max ulp error at scales 1, 30, 700: normal logits with standard deviation scale / 3."""
+    """Max ulp error at scales 1, 30, 700: normal logits with standard deviation scale / 3,
+    along the last axis, along axis 0, and in one slice longer than a block."""
     print("accuracy: float64 max error in ulp against mpmath (50 digits); logits ~ N(0, (s/3)^2)")
-    print("(scipy at s=700 shown for comparison)\n")
-    rows, n = (6, 100) if quick else (24, 200)
-    header = f"{'function':<14}" + "".join(f"{'s=' + str(s):>10}" for s in SCALES)
-    print(header + f"{'scipy s=700':>13}")
-    print("-" * (len(header) + 13))
-    worst: dict[str, list[float]] = {k: [] for k in FUNCS}
-    scipy_worst: dict[str, float] = {}
-    for scale in SCALES:
-        rng = np.random.default_rng(scale)
-        x = rng.standard_normal((rows, n)) * (scale / 3)
-        labels = rng.integers(0, n, size=rows)
-        labels[: rows // 4] = x[: rows // 4].argmax(axis=1)  # confident and right
-        ours = {
-            "softmax": cl.softmax(x),
-            "log_softmax": cl.log_softmax(x),
-            "logsumexp": cl.logsumexp(x)[:, None],
-            "cross_entropy": cl.cross_entropy(x, labels, reduction="none")[:, None],
-        }
-        theirs = {
-            "softmax": sp.softmax(x, axis=-1),
-            "log_softmax": sp.log_softmax(x, axis=-1),
-            "logsumexp": sp.logsumexp(x, axis=-1)[:, None],
-            "cross_entropy": -np.take_along_axis(sp.log_softmax(x, axis=-1), labels[:, None], 1),
-        }
-        for k in FUNCS:
-            errs, serrs = [], []
-            for i in range(rows):
-                ref = _reference(k, x[i], int(labels[i]))
-                errs.append(max_ulps(ours[k][i], ref))
-                if scale == 700:
-                    serrs.append(max_ulps(theirs[k][i], ref))
-            worst[k].append(max(errs))
-            if scale == 700:
-                scipy_worst[k] = max(serrs)
-    for k, v in worst.items():
-        print(f"{k:<14}" + "".join(f"{e:>10.2f}" for e in v) + f"{scipy_worst[k]:>13.3g}")
+    print("rows: (24, 200) along axis -1; the same transposed along axis 0; one slice of 40000\n")
+    rows, n, long_n = (6, 100, 5000) if quick else (24, 200, 40000)
+    cols = "".join(f"{'s=' + str(s):>9}" for s in SCALES)
+    header = f"{'function':<14}{'layout':<8}{cols}   scipy:{cols}"
+    print(header)
+    print("-" * len(header))
+    layouts = {"axis -1": (rows, n, False), "axis 0": (rows, n, True), "long": (1, long_n, False)}
+    for k in FUNCS:
+        for layout, (r, m, transpose) in layouts.items():
+            ours_w, theirs_w = [], []
+            for scale in SCALES:
+                rng = np.random.default_rng(scale)
+                x = rng.standard_normal((r, m)) * (scale / 3)
+                labels = rng.integers(0, m, size=r)
+                labels[: max(1, r // 4)] = x[: max(1, r // 4)].argmax(axis=1)  # confident, right
+                if transpose:
+                    ours, theirs = (v.T for v in _both(k, x.T.copy(), labels, 0))
+                else:
+                    ours, theirs = _both(k, x, labels, -1)
+                errs = [_row_errors(k, x[i], int(labels[i]), ours[i], theirs[i]) for i in range(r)]
+                ours_w.append(max(e[0] for e in errs))
+                theirs_w.append(max(e[1] for e in errs))
+            print(f"{k:<14}{layout:<8}" + "".join(f"{e:>9.2f}" for e in ours_w) + "   scipy:"
+                  + "".join(f"{e:>9.3g}" for e in theirs_w))
     print()
 
 
-def _reference(kind: str, row: np.ndarray, label: int) -> list:
-    if kind == "softmax":
-        return mp_softmax(row)
-    if kind == "log_softmax":
-        return mp_log_softmax(row)
+def _both(kind: str, x: np.ndarray, labels: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """course_lib's and scipy's results, 2-D with the classes along ``axis``."""
+    if kind == "cross_entropy":
+        ours = np.expand_dims(cl.cross_entropy(x, labels, axis=axis, reduction="none"), axis)
+        logp = sp.log_softmax(x, axis=axis)
+        return ours, -np.take_along_axis(logp, np.expand_dims(labels, axis), axis=axis)
     if kind == "logsumexp":
-        return [mp_logsumexp(row)]
-    return [-mp_log_softmax(row)[label]]
+        return (cl.logsumexp(x, axis=axis, keepdims=True),
+                sp.logsumexp(x, axis=axis, keepdims=True))
+    return getattr(cl, kind)(x, axis=axis), getattr(sp, kind)(x, axis=axis)
+
+
+def _row_errors(kind: str, row: np.ndarray, label: int, ours: np.ndarray,
+                theirs: np.ndarray) -> tuple[float, float]:
+    """(course_lib, scipy) max ulp error of one slice against mpmath."""
+    m, big_l = shift_and_log1p(row)
+    if kind == "logsumexp":
+        ref = [m + big_l]
+    elif kind == "cross_entropy":
+        ref = [big_l - (mpmath.mpf(float(row[label])) - m)]
+    else:
+        logp = [(mpmath.mpf(float(v)) - m) - big_l for v in row]
+        ref = logp if kind == "log_softmax" else [mpmath.exp(v) for v in logp]
+    return max_ulps(ours, ref), max_ulps(theirs, ref)
 
 
 def _worst_softmax_ulps(z: np.ndarray) -> float:
     return max(max_ulps(r, mp_softmax(row)) for r, row in zip(cl.softmax(z), z, strict=True))
 
 
+def _patched(**helpers: Callable[..., object]) -> Callable[[Callable[[], object]], object]:
+    """Run a call with some helpers of course_lib.functions replaced."""
+
+    def run(call: Callable[[], object]) -> object:
+        saved = {k: getattr(F, k) for k in helpers}
+        for k, v in helpers.items():
+            setattr(F, k, v)
+        try:
+            return call()
+        finally:
+            for k, v in saved.items():
+                setattr(F, k, v)
+
+    return run
+
+
+def _plain_exp(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    d = np.subtract(x, np.where(np.isfinite(m), m, 0.0), dtype=np.float64)
+    return np.exp(d / t if t != 1.0 else d)
+
+
 def tradeoff(quick: bool) -> None:
-    """What the accuracy costs: the same blocked kernel with TwoSum and the exact split off."""
+    """What the accuracy costs, and whether the one speed-only choice earns its place."""
     shape = (512, 1000) if quick else (4096, 1000)
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape) * 3
-    plan = K.compute_plan
-
-    def fast() -> np.ndarray:
-        K.compute_plan = lambda dtype: (np.dtype(dtype), False)
-        try:
-            return cl.softmax(x)
-        finally:
-            K.compute_plan = plan
-
     budget = 0.3 if quick else 1.5
-    r_acc = _time_pair(lambda: cl.softmax(x), lambda: sp.softmax(x, axis=-1), budget)
-    r_fast = _time_pair(fast, lambda: sp.softmax(x, axis=-1), budget)
-    k = K.PARALLEL_MIN_BLOCKS
-    K.PARALLEL_MIN_BLOCKS = 10**9
-    try:
-        r_one = _time_pair(lambda: cl.softmax(x), lambda: sp.softmax(x, axis=-1), budget)
-    finally:
-        K.PARALLEL_MIN_BLOCKS = k
+    plain = _patched(shifted_exp=_plain_exp,
+                     exact_sum=lambda e, exact=True: e.sum(-1, keepdims=True))
+    scipy_call = lambda: sp.softmax(x, axis=-1)  # noqa: E731
+    r_acc = _time_pair(lambda: cl.softmax(x), scipy_call, budget)
+    r_fast = _time_pair(lambda: plain(lambda: cl.softmax(x)), scipy_call, budget)
     z = rng.standard_normal((6, 200)) * (700 / 3)
-    K.compute_plan = lambda dtype: (np.dtype(dtype), False)
-    try:
-        fast_err = _worst_softmax_ulps(z)
-    finally:
-        K.compute_plan = plan
+    fast_err = plain(lambda: _worst_softmax_ulps(z))
     acc_err = _worst_softmax_ulps(z)
     print(f"trade-off, softmax float64 {shape} (speed vs scipy; max ulp at s=700):")
-    print(f"  accurate (TwoSum + exact split), 2 threads: {r_acc:5.2f}x   {acc_err:8.2f} ulp")
-    print(f"  accurate, 1 thread:                         {r_one:5.2f}x")
-    print(f"  same blocks, no corrections, 2 threads:     {r_fast:5.2f}x   {fast_err:8.2f} ulp")
+    print(f"  accurate (TwoSum + exact sum):          {r_acc:5.2f}x   {acc_err:8.2f} ulp")
+    print(f"  same blocks, no corrections:            {r_fast:5.2f}x   {fast_err:8.2f} ulp")
+    x32 = x.astype(np.float32)
+    exact_sum = F.exact_sum
+    forced = _patched(exact_sum=lambda e, exact=True: exact_sum(e, True))
+    r_plain = _time_pair(lambda: cl.softmax(x32), lambda: sp.softmax(x32, axis=-1), budget)
+    r_exact = _time_pair(lambda: forced(lambda: cl.softmax(x32)),
+                         lambda: sp.softmax(x32, axis=-1), budget)
+    print(f"speed-only choice, softmax float32 {shape}: plain float64 sum {r_plain:5.2f}x, "
+          f"exact sum {r_exact:5.2f}x vs scipy ({r_plain / r_exact:4.2f}x)")
     print()
 
 

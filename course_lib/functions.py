@@ -10,25 +10,40 @@ Every function here
 
 The stable ones (:func:`logsumexp`, :func:`softmax`, :func:`log_softmax`) never give NaN,
 inf or a ``RuntimeWarning`` for finite input, whatever its magnitude, unless the exact answer
-lies beyond the float range; their float64 results are within a few ulp of the exact value
-(see ``course_lib/_kernels.py`` for how). The one rule for non-finite entries:
+lies beyond the float range. The one rule for non-finite entries:
 
 * ``-inf`` is a mask: its probability is exactly 0 and its log-probability ``-inf``;
 * a slice that is entirely ``-inf`` has no distribution: ``logsumexp`` is ``-inf`` (the log
   of an empty sum) and ``softmax`` / ``log_softmax`` are NaN, quietly;
 * ``+inf`` entries share the probability equally (the limit of softmax), finite ones get 0;
 * a NaN anywhere in a slice makes that whole slice NaN.
+
+How to read the softmax family
+------------------------------
+:func:`softmax` is the lesson's algorithm, in the lesson's order: shift each slice by its
+maximum, exponentiate, sum, divide. Two refinements make float64 results agree with the
+exact value to a few ulp (units in the last place) at every scale, where the textbook
+version is hundreds of ulp off once logits spread by hundreds; each is a helper below with
+its reason:
+
+* :func:`shifted_exp` corrects the rounding of ``x - max`` (TwoSum, :func:`shift_error`);
+* :func:`exact_sum` adds the exponentials with a single rounding.
+
+float16 and float32 are computed in float64, where their shift is exact and a plain sum is
+ample, and rounded once. The work runs over blocks of whole slices of about :data:`BLOCK` numbers
+(:func:`blocks`), so that the temporaries stay small and in the CPU cache; a slice longer
+than a block is taken in pieces (:func:`pieces`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib import _kernels as K
 from course_lib._validation import (
     as_float_array,
     check_axis,
@@ -47,7 +62,7 @@ __all__ = [
     "softmax",
 ]
 
-_Kind = Literal["softmax", "log_softmax", "logsumexp", "lse_parts"]
+BLOCK = 65536  # numbers per block (512 KiB of float64): cached, and few NumPy calls per number
 
 
 def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
@@ -57,205 +72,7 @@ def _prepare(x: ArrayLike, axis: Any, func: str) -> tuple[np.ndarray, int]:
     return a, ax
 
 
-SMALL = 4096  # up to this many entries, one unblocked pass with few NumPy calls is fastest
-
-
-def _small(a: np.ndarray, ax: int, kind: _Kind, temperature: float | None) -> np.ndarray | None:
-    """The blocked kernels' algorithm for a small input along its last axis, in as few NumPy
-    calls as possible (at this size each call costs more than the arithmetic).
-
-    Returns None when a sum came out non-finite (a slice with inf, -inf or NaN), so the
-    caller takes the general path that handles those cases.
-    """
-    cdt, exact = K.compute_plan(a.dtype)
-    x = a.astype(cdt, copy=False).reshape(-1, a.shape[ax])
-    with np.errstate(all="ignore"):
-        m = np.maximum.reduce(x, axis=1, keepdims=True)
-        d = x - m
-        if exact:  # TwoSum: the exact rounding error of d
-            bb = d - x
-            err = (x - (d - bb)) - (bb + m)
-        if temperature is not None:
-            d /= temperature
-            if exact:
-                err /= temperature
-        e = np.exp(d)
-        if exact:
-            err *= e
-            e += err
-        if kind == "softmax":
-            s = K.split_sum(e, 1, np.empty_like(e), d, d)
-            res = np.divide(e, s, out=e)
-        else:  # leave the maxima's exp(0) = 1 out of the sum, add back all but one
-            top = e == 1.0
-            e[top] = 0.0
-            s = np.add.reduce(e, axis=1, keepdims=True)
-            s += np.add.reduce(top, axis=1, keepdims=True, dtype=cdt) - 1
-            lse = np.log1p(s)
-            res = m + lse if kind == "logsumexp" else np.subtract(d, lse, out=d)
-    if not np.isfinite(s).all():  # inf, -inf or NaN in a slice, or overflow
-        return None
-    shape = a.shape[:ax] + (1,) if kind == "logsumexp" else a.shape
-    return res.astype(a.dtype, copy=False).reshape(shape)
-
-
-def _softmax_family(
-    a: np.ndarray, ax: int, kind: _Kind, temperature: float | None
-) -> np.ndarray:
-    """Shared driver: run the kernel of ``kind`` on cache-sized blocks of whole slices."""
-    if 0 < a.size <= SMALL and ax == a.ndim - 1:  # NumPy sums other axes less accurately
-        res = _small(a, ax, kind, temperature)
-        if res is not None:
-            return res
-    reduced = kind == "logsumexp"
-    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :] if reduced else a.shape, a.dtype)
-    if a.size == 0:
-        return out
-    rb = K.RowBlocks(a.shape, ax)
-    if rb.red == 1 and rb.n > K.CHUNK and _long_slices(a, rb, out, kind, temperature):
-        return out
-    x3 = rb.view3(np.ascontiguousarray(a))
-    o3 = rb.view3(out, 1 if reduced else None)
-    cdt, exact = K.compute_plan(a.dtype)
-    in_place = not reduced and cdt == a.dtype  # write straight into out
-    red = rb.red
-
-    def work(span: tuple[int, int, int], ws: K.Workspace) -> None:
-        if kind == "softmax" and not exact and _widened_softmax(rb, x3, o3, span, ws,
-                                                                 temperature):
-            return
-        xb = rb.read(x3, span, ws.flat[0])
-        shape = xb.shape
-        tgt = rb.target(o3, span)
-        e, err = ws.get(1, shape), ws.get(2, shape)
-        if kind == "softmax":
-            if in_place:
-                e = tgt
-            m, _, s = K.exp_and_sum(
-                xb, e, err, e, ws.get(3, shape), temperature, exact, red, ws.flat[4],
-                exclude_max=False, split=exact,  # float16/32: float64 sums are ample
-            )
-            res = np.divide(e, s, out=e)
-        else:
-            d = tgt if in_place else ws.get(3, shape)
-            m, _, s = K.exp_and_sum(
-                xb, e, err, d, e, temperature, exact, red, ws.flat[4], exclude_max=True
-            )
-            lse = np.log1p(s)  # logsumexp - max, or with T: logsumexp(x/T) - max/T
-            if reduced:
-                # -inf, +inf and NaN slices: the max itself is the answer
-                res = np.where(np.isfinite(m), m + lse, m)
-            else:
-                res = np.subtract(d, lse, out=d)
-                if not np.isfinite(m).all():  # all -inf, or NaN inside: no distribution
-                    np.copyto(res, np.nan, where=(m == -np.inf) | np.isnan(m))
-        _fix_posinf(res, xb, m, kind, red)
-        if res is not tgt:
-            np.copyto(tgt, res, casting="unsafe")
-
-    with np.errstate(all="ignore"):
-        K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 5), work)
-    return out
-
-
-def _widened_softmax(
-    rb: K.RowBlocks, x3: np.ndarray, o3: np.ndarray, span: tuple[int, int, int],
-    ws: K.Workspace, temperature: float | None,
-) -> bool:
-    """float16/32 softmax of one block in five passes: the max in the input's dtype, the
-    shift straight into float64 (exact: both operands have at most 24 significant bits),
-    exp and sum in float64, and the division written back rounded once. Returns False,
-    having written nothing, when a slice's max is not finite (the general path handles it).
-    """
-    xb, tgt = rb.target(x3, span), rb.target(o3, span)
-    m = xb.max(axis=rb.red, keepdims=True)
-    if not np.isfinite(m).all():
-        return False
-    e = ws.get(1, xb.shape)
-    np.subtract(xb, m, out=e, dtype=np.float64)
-    if temperature is not None:
-        np.divide(e, temperature, out=e)
-    np.exp(e, out=e)
-    np.divide(e, K.row_sums(e, rb.red, ws.flat[4]), out=tgt, casting="unsafe")
-    return True
-
-
-def _long_slices(
-    a: np.ndarray, rb: K.RowBlocks, out: np.ndarray, kind: _Kind, temperature: float | None
-) -> bool:
-    """Slices longer than a block (say one vector of 10**6 logits), one chunk at a time.
-
-    ``kind="lse_parts"`` writes ``(max, log1p(sum of the other terms))`` per slice into a
-    float64 ``out`` of shape ``(slices, 2)``, which cross_entropy needs.
-
-    Pass 1 finds each slice's maximum; pass 2 writes exp (softmax) or the shifted logits
-    (log_softmax) chunk by chunk and collects exact partial sums; pass 3 normalises in place.
-    Returns False, having written nothing, if a slice holds inf or NaN: the general path
-    handles those.
-    """
-    x2 = np.ascontiguousarray(a).reshape(rb.outer, rb.n)
-    cdt, exact = K.compute_plan(a.dtype)
-    maxima = x2.max(axis=1)
-    if not np.isfinite(maxima).all():
-        return False
-    o2 = out.reshape(rb.outer, -1)
-    c = K.CHUNK
-    ws = K.Workspace(c, cdt, 5)
-    with np.errstate(all="ignore"):
-        for r in range(rb.outer):
-            row, orow = x2[r], o2[r]
-            top = int(np.argmax(row))
-            shift = np.full((1, 1), row[top], dtype=cdt)
-            parts: list[float] = []
-            for j in range(0, rb.n, c):
-                xb = row[j : j + c].reshape(1, -1)
-                shape = xb.shape
-                if cdt != a.dtype:
-                    xb64 = ws.get(0, shape)
-                    np.copyto(xb64, xb)
-                    xb = xb64
-                e, err, tmp = ws.get(1, shape), ws.get(2, shape), ws.get(3, shape)
-                d = tmp if kind == "softmax" else ws.get(4, shape)
-                K.shifted_exp(xb, e, err, d, tmp if d is not tmp else e, temperature, exact, 1,
-                              shift=shift)
-                if kind != "softmax" and j <= top < j + c:
-                    e[0, top - j] = 0.0  # leave the maximum's exp(0) = 1 out: log1p below
-                parts.append(float(K.split_sum(e, 1, err, tmp, tmp)[0, 0]))
-                if kind == "softmax":
-                    np.copyto(orow[j : j + c], e[0], casting="unsafe")
-                elif kind == "log_softmax":
-                    np.copyto(orow[j : j + c], d[0], casting="unsafe")
-            total = math.fsum(parts)
-            if kind == "softmax":
-                for j in range(0, rb.n, c):  # divide in the working precision, round once
-                    seg = orow[j : j + c]
-                    np.copyto(seg, seg.astype(cdt, copy=False) / total, casting="unsafe")
-            else:
-                lse = math.log1p(total)
-                if kind == "lse_parts":  # for cross_entropy: logsumexp = max + log1p(...)
-                    orow[0], orow[1] = shift[0, 0], lse
-                elif kind == "logsumexp":
-                    base = float(shift[0, 0]) / (temperature or 1.0)
-                    orow[0] = base + lse
-                else:
-                    for j in range(0, rb.n, c):
-                        seg = orow[j : j + c]
-                        np.copyto(seg, seg.astype(cdt, copy=False) - lse, casting="unsafe")
-    return True
-
-
-def _fix_posinf(res: np.ndarray, x: np.ndarray, m: np.ndarray, kind: _Kind, red: int) -> None:
-    """Slices holding +inf: the limit shares the mass among the +inf entries."""
-    rows = m == np.inf
-    if kind == "logsumexp" or not rows.any():
-        return
-    hits = x == np.inf
-    count = hits.sum(axis=red, keepdims=True)
-    if kind == "softmax":
-        limit = hits / np.maximum(count, 1)
-    else:
-        limit = np.where(hits, -np.log(np.maximum(count, 1)), -np.inf)
-    np.copyto(res, limit, where=rows)
+# --- the softmax family -------------------------------------------------------------------
 
 
 def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -283,9 +100,9 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
     Softmax does not change when the same number is added to every logit,
     ``softmax(x) == softmax(x - c)``, so it is computed as ``exp(x - max) / sum(exp(x - max))``
     where no ``exp`` can overflow (Blanchard, Higham & Higham, IMA J. Numer. Anal. 41(4), 2021).
-    The rounding of ``x - max`` is corrected exactly (TwoSum), which keeps float64 results
-    within a few ulp even when logits spread by hundreds. With a temperature, the result is the
-    softmax of ``(x - max) / T`` as rounded to the working precision.
+    The rounding of ``x - max`` is corrected exactly (TwoSum) and the sum is rounded once,
+    which keeps float64 results within a few ulp even when logits spread by hundreds. With a
+    temperature, the result is the softmax of ``(x - max) / T`` as rounded to float64.
 
     Edge cases: ``-inf`` entries get probability 0; an all ``-inf`` slice is NaN; ``+inf``
     entries share the mass equally; NaN makes its slice NaN. An empty slice raises
@@ -306,7 +123,25 @@ def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarra
     """
     a, ax = _prepare(x, axis, "softmax")
     t = check_temperature(temperature)
-    return _softmax_family(a, ax, "softmax", None if t == 1.0 else t)
+    out = np.empty(a.shape, a.dtype)
+    with np.errstate(all="ignore"):  # inf - inf and 0 / 0 in non-finite slices: see below
+        for xb, ob in blocks(ax, a, out=out):  # rows that are whole slices, a block at a time
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)  # 1. each slice's maximum
+            if xb.shape[-1] <= BLOCK:
+                e = shifted_exp(xb, m, t)  # 2. exp((x - max) / T): no overflow
+                s = exact_sum(e, exact=a.dtype == np.float64)  # 3. the sum of each slice
+                np.divide(e, s, out=ob, casting="unsafe")  # 4. divide: they sum to 1
+            else:  # the same steps for a long slice, one cache-sized piece at a time
+                big = small = 0.0
+                for p, o in zip(pieces(xb), pieces(ob), strict=True):
+                    e = shifted_exp(p, m, t)
+                    b, s = exact_sum_parts(e, xb.shape[-1])
+                    big, small = big + b, small + s  # the big parts still add exactly
+                    np.copyto(o, e, casting="unsafe")
+                for o in pieces(ob):
+                    np.divide(o, big + small, out=o, casting="unsafe")
+            non_finite_limits(xb, m, ob, log=False)
+    return out
 
 
 def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -349,7 +184,21 @@ def log_softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.nd
     """
     a, ax = _prepare(x, axis, "log_softmax")
     t = check_temperature(temperature)
-    return _softmax_family(a, ax, "log_softmax", None if t == 1.0 else t)
+    out = np.empty(a.shape, a.dtype)
+    with np.errstate(all="ignore"):
+        for xb, ob in blocks(ax, a, out=out):
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)  # shift by the maximum ...
+            top = xb.argmax(axis=-1, keepdims=True)  # ... found here
+            if xb.shape[-1] <= BLOCK:
+                d = ob if ob.dtype == np.float64 else np.empty(xb.shape)
+                rest = log1p_rest(xb, top, m, t, shifts=d)  # d = (x - max) / T; logsumexp(d)
+                np.subtract(d, rest, out=ob, casting="unsafe")  # log p = d - logsumexp(d)
+            else:  # the same for a long slice, one cache-sized piece at a time
+                rest = log1p_rest(xb, top, m, t)
+                for p, o in zip(pieces(xb), pieces(ob), strict=True):
+                    np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
+            non_finite_limits(xb, m, ob, log=True)
+    return out
 
 
 def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarray:
@@ -387,12 +236,189 @@ def logsumexp(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
     (1, 2)
     """
     a, ax = _prepare(x, axis, "logsumexp")
-    res = _softmax_family(a, ax, "logsumexp", None)
-    if not keepdims:
-        res = np.squeeze(res, axis=ax)
-        if res.ndim == 0:
-            return res[()]
-    return res
+    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], a.dtype)
+    with np.errstate(all="ignore"):
+        for xb, ob in blocks(ax, a, out=out):
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)
+            top = xb.argmax(axis=-1, keepdims=True)
+            lse = m + log1p_rest(xb, top, m, 1.0)
+            if not _all_finite(m):  # -inf, +inf or NaN maximum: the maximum is the answer
+                lse = np.where(np.isfinite(m), lse, m)
+            np.copyto(ob, lse, casting="unsafe")
+    res = out if keepdims else np.squeeze(out, axis=ax)
+    return res[()] if res.ndim == 0 else res
+
+
+# --- the helpers: the accuracy refinements, then the blocks -------------------------------
+
+
+def shifted(x: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """``(x - m) / t`` in float64, the shift every stable formula starts with.
+
+    A maximum that is not finite (an all ``-inf``, ``+inf`` or NaN slice) is replaced by 0,
+    so that such slices come out as their documented limits instead of ``inf - inf``.
+    """
+    d = np.subtract(x, _finite_or_zero(m), dtype=np.float64)
+    if t != 1.0:
+        d /= t
+    return d
+
+
+def shifted_exp(
+    x: np.ndarray, m: np.ndarray, t: float, shifts: np.ndarray | None = None
+) -> np.ndarray:
+    """``exp((x - m) / t)`` in float64, with the rounding of ``x - m`` corrected.
+
+    ``d = x - m`` rounds, by up to half an ulp of ``d``; ``exp`` turns that absolute error
+    into a *relative* error of the same size, which is hundreds of ulp once ``|d|`` is in the
+    hundreds. :func:`shift_error` gives the exact rounding error ``err``, and since ``err``
+    is tiny, ``exp(d + err) = exp(d) * (1 + err)`` to far below an ulp. float16 and float32
+    inputs need no correction: ``x - m`` of two such numbers is exact in float64 (or its
+    error far below their precision). ``shifts`` (float64), if given, keeps the shifted
+    values ``(x - m) / t`` of :func:`shifted`.
+    """
+    m = _finite_or_zero(m)
+    d = np.subtract(x, m, out=shifts, dtype=np.float64)
+    err = shift_error(x, m, d) if x.dtype == np.float64 else None
+    if t != 1.0:
+        d /= t
+        if err is not None:
+            err /= t
+    e = np.exp(d, out=None if d is shifts else d)
+    if err is not None:
+        err *= e
+        e += err
+    return e
+
+
+def shift_error(x: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The exact rounding error of ``d = fl(x - m)``: ``(x - m) - d``, by Knuth's TwoSum.
+
+    Five more additions recover it without any assumption on the sizes of ``x`` and ``m``
+    (Knuth, TAOCP vol. 2, 4.2.2). Where ``x`` is ``-inf`` or ``x - m`` overflows, the
+    formula meets ``inf - inf``; there ``exp(d)`` is 0 and the error is set to 0.
+    """
+    bb = d - x  # the part of -m that made it into d
+    err = x - (d - bb)  # what was lost of x ...
+    err -= bb + m  # ... plus what was lost of -m
+    err[np.isnan(err)] = 0.0
+    return err
+
+
+def exact_sum(e: np.ndarray, exact: bool = True) -> np.ndarray:
+    """Sums of the rows of ``e`` (terms in [0, 1]; keepdims), as if rounded only once.
+
+    A plain sum rounds at every addition; softmax divides every entry by this sum, so its
+    error would be the largest in the result (see :func:`exact_sum_parts` for how).
+    ``exact=False``, for results to be rounded to float16 or float32, takes NumPy's
+    pairwise float64 sum instead, accurate far beyond their precision.
+    """
+    if not exact:
+        return np.add.reduce(e, axis=-1, keepdims=True)
+    big, small = exact_sum_parts(e)
+    return big + small
+
+
+def exact_sum_parts(e: np.ndarray, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(big, small)``: the row sums of ``e`` (terms in [0, 1]) are ``big + small``.
+
+    Rump's error-free extraction (Rump, Ogita & Oishi, SIAM J. Sci. Comput. 31(1), 2008):
+    with ``sigma`` a power of two at least twice the number of terms,
+    ``hi = (sigma + e) - sigma`` is ``e`` rounded to a multiple of ``ulp(sigma)``, and such
+    multiples add up *exactly*, in any order, to ``big``. The remainders ``lo = e - hi`` are
+    exact too, and so small that their rounded sum ``small`` is right to far below an ulp of
+    ``big``. ``n`` is the full length of the rows when ``e`` is one piece of them.
+    """
+    sigma = 2.0 ** (math.ceil(math.log2(n or e.shape[-1])) + 1)
+    hi = e + sigma
+    hi -= sigma
+    lo = e - hi
+    return np.add.reduce(hi, axis=-1, keepdims=True), np.add.reduce(lo, axis=-1, keepdims=True)
+
+
+def log1p_rest(
+    x: np.ndarray, top: np.ndarray, m: np.ndarray, t: float, shifts: np.ndarray | None = None
+) -> np.ndarray:
+    """``logsumexp((x - m) / t)`` of each row (keepdims, float64), accurately.
+
+    ``m`` is the rows' maximum, found at column ``top``; its own term is ``exp(0) = 1``.
+    The result is ``log1p`` of the sum of all the *other* terms: a sum that is tiny (a
+    confident prediction) keeps its full precision, where ``log(1 + tiny)`` would round it
+    away. Long rows are summed piece by piece; rows that fit in one piece can keep their
+    ``shifts`` (see :func:`shifted_exp`).
+    """
+    if x.shape[-1] <= BLOCK:  # one piece: every row holds its maximum
+        e = shifted_exp(x, m, t, shifts)
+        e[np.arange(len(e)), top[:, 0]] = 0.0  # leave the maximum's exp(0) = 1 out
+        return np.log1p(np.add.reduce(e, axis=-1, keepdims=True))
+    sums, start = [], 0
+    for p in pieces(x):  # a long row (alone in its block), one piece at a time
+        e = shifted_exp(p, m, t)
+        if start <= top[0, 0] < start + p.shape[-1]:
+            e[0, top[0, 0] - start] = 0.0
+        sums.append(np.add.reduce(e, axis=-1, keepdims=True))
+        start += p.shape[-1]
+    return np.log1p(np.add.reduce(np.concatenate(sums, axis=-1), axis=-1, keepdims=True))
+
+
+def blocks(axis: int, *arrays: np.ndarray, out: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    """Cut ``arrays`` and ``out`` into matching 2-D blocks whose rows are whole slices.
+
+    Every helper above works along the rows of a C-contiguous block, where NumPy is fastest
+    and sums pairwise (accurately). Along the last axis a block is a few consecutive rows
+    (views). Along another axis, a few slices are copied side by side into rows, and the
+    rows of ``out``'s block are copied back after use. A block holds about :data:`BLOCK`
+    numbers and at least one slice. ``arrays`` have the shape of the first one, or length
+    1 along ``axis`` (a label per slice), as has ``out`` for a reduction.
+    """
+    shape = arrays[0].shape
+    n, inner = shape[axis], math.prod(shape[axis + 1 :])
+    per = max(1, BLOCK // n)
+    if inner == 1:  # the slices are rows already (out is C-contiguous: writes go through)
+        rows = [np.ascontiguousarray(v).reshape(-1, v.shape[axis]) for v in (*arrays, out)]
+        for i in range(0, len(rows[0]), per):
+            yield tuple(r[i : i + per] for r in rows)
+        return
+    outer = math.prod(shape[:axis])
+    views = [np.ascontiguousarray(v).reshape(outer, v.shape[axis], inner) for v in arrays]
+    o3 = out.reshape(outer, out.shape[axis], inner)
+    for i in range(outer):
+        for j in range(0, inner, per):
+            # copy the columns as they lie in memory, then transpose that copy in the cache:
+            # a transposing copy straight from the array reads a cache line per number
+            rows = [np.ascontiguousarray(v[i, :, j : j + per].copy().T) for v in views]
+            ob = np.empty((len(rows[0]), o3.shape[1]), out.dtype)
+            yield *rows, ob
+            o3[i, :, j : j + per] = ob.T
+
+
+def pieces(a: np.ndarray) -> Iterator[np.ndarray]:
+    """The rows of ``a`` cut into pieces of at most :data:`BLOCK` numbers (views)."""
+    step = max(1, BLOCK // a.shape[0])
+    for j in range(0, a.shape[-1], step):
+        yield a[:, j : j + step]
+
+
+def non_finite_limits(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) -> None:
+    """The documented results of rows whose maximum ``m`` is not finite: a row holding
+    ``+inf`` shares the mass among those entries (``1 / count`` each, or ``-log(count)``
+    for ``log=True``), finite entries get 0; an all ``-inf`` row has no distribution, and
+    a row holding NaN has none either: NaN."""
+    if _all_finite(m):
+        return
+    hits = x == np.inf
+    count = hits.sum(axis=-1, keepdims=True)
+    limit = np.where(hits, -np.log(count), -np.inf) if log else hits / count
+    np.copyto(out, limit, where=m == np.inf, casting="unsafe")
+    np.copyto(out, np.nan, where=(m == -np.inf) | np.isnan(m))
+
+
+def _all_finite(m: np.ndarray) -> bool:
+    return math.isfinite(np.add.reduce(m, axis=None))  # (a sum that overflows says False)
+
+
+def _finite_or_zero(m: np.ndarray) -> np.ndarray:
+    return m if _all_finite(m) else np.where(np.isfinite(m), m, 0.0)
 
 
 def naive_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:

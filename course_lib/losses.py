@@ -7,26 +7,19 @@ probability is ever rounded to 0 and then logged. Targets are either integer cla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib import _kernels as K
 from course_lib._validation import as_float_array, check_axis, require_nonempty
-from course_lib.functions import SMALL, _long_slices, log_softmax, softmax
+from course_lib.functions import blocks, log1p_rest, log_softmax, pieces, shifted, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
 Reduction = Literal["mean", "sum", "none"]
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-def _two_sum_err(x: np.ndarray, shift: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Exact rounding error of ``d = fl(x - shift)`` (0 where it is not finite)."""
-    bb = d - x
-    err = (x - (d - bb)) + (-shift - bb)
-    return np.where(np.isfinite(err), err, 0.0)
 
 
 def _check_inputs(
@@ -92,115 +85,50 @@ def _check_inputs(
 
 
 def _per_sample(a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float) -> np.ndarray:
-    """float64 loss of every sample, shape ``a.shape`` without ``axis``."""
-    if a.size <= SMALL or (ax == a.ndim - 1 and a.shape[ax] > K.CHUNK):
-        return _per_sample_simple(a, ax, t, labels, eps)
-    return _per_sample_blocked(a, ax, t, labels, eps)
+    """float64 loss of every sample, shape ``a.shape`` without ``axis``.
 
-
-def _per_sample_blocked(
-    a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float
-) -> np.ndarray:
-    """The blocked kernel: cache-sized blocks, no array of log-probabilities."""
-    k = a.shape[ax]
-    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], dtype=np.float64)
-    rb = K.RowBlocks(a.shape, ax)
-    x3 = rb.view3(np.ascontiguousarray(a))
-    o3 = rb.view3(out, 1)
-    t3 = rb.view3(np.ascontiguousarray(t), 1 if labels else None)
-    cdt, exact = K.compute_plan(a.dtype)
-    keep_d = eps > 0 or not labels  # the loss needs every shifted logit, not just the label's
-    red = rb.red
-
-    def work(span: tuple[int, int, int], ws: K.Workspace) -> None:
-        xb = rb.read(x3, span, ws.flat[0])
-        shape = xb.shape
-        tb = rb.target(t3, span) if labels else rb.read(t3, span, ws.flat[5])
-        e, err = ws.get(1, shape), ws.get(2, shape)
-        d = ws.get(3, shape) if keep_d else e
-        corr = ws.get(4, shape) if keep_d else None
-        tmp = e if keep_d else ws.get(3, shape)
-        m, _, s = K.exp_and_sum(
-            xb, e, err, d, tmp, None, exact, red, ws.flat[6], exclude_max=True, corr=corr
-        )
-        lse = np.log1p(s)  # logsumexp(x) - max(x)
-        if keep_d and not exact:
-            err = 0.0
-        elif keep_d:
-            err[~np.isfinite(err)] = 0.0
-        if labels:
-            ms = np.where(np.isfinite(m), m, 0.0)
-            xy = np.take_along_axis(xb, tb, axis=red)
-            dy = xy - ms
-            ey = _two_sum_err(xy, ms, dy) if exact else 0.0
-            loss = (lse - dy) - ey  # both terms >= 0: nothing cancels
-            if eps > 0:
-                shifted = d.mean(axis=red, keepdims=True) + np.mean(err, axis=red, keepdims=True)
-                mean_v = lse - shifted  # mean over classes of -log p
-                loss = (1 - eps) * loss + eps * mean_v
-        else:
-            v = (lse - d) - err  # -log p_k >= 0
-            tt = tb if eps == 0 else (1 - eps) * tb + eps / k
-            loss = np.where(tt > 0, tt * v, 0.0).sum(axis=red, keepdims=True)
-        rows = ~np.isfinite(m)
-        if rows.any():  # masked, +inf or NaN slices: use the limits log_softmax gives
-            logp = log_softmax(xb, axis=red)
-            if labels:
-                fb = -np.take_along_axis(logp, tb, axis=red)
-                if eps > 0:
-                    fb = (1 - eps) * fb - eps * logp.mean(axis=red, keepdims=True)
-            else:
-                tt = tb if eps == 0 else (1 - eps) * tb + eps / k
-                fb = -np.where(tt > 0, tt * logp, 0.0).sum(axis=red, keepdims=True)
-            loss = np.where(rows, fb, loss)
-        rb.target(o3, span)[...] = loss
-
-    with np.errstate(all="ignore"):
-        K.run_blocks(rb.spans, lambda: K.Workspace(rb.size, cdt, 7), work)
+    ``-log p_k = log1p(rest) - (x_k - max)`` adds two numbers that are never negative, so
+    nothing cancels and even a tiny loss keeps its full precision; ``log1p(rest)`` comes
+    from :func:`~course_lib.functions.log1p_rest`, block by block as in
+    :func:`~course_lib.functions.softmax`, without an array of log-probabilities.
+    """
+    out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], np.float64)
+    tgt = np.expand_dims(t, ax) if labels else t
+    with np.errstate(all="ignore"):  # inf - inf in non-finite slices, 0 * inf for masks
+        for xb, tb, ob in blocks(ax, a, tgt, out=out):
+            m = np.maximum.reduce(xb, axis=-1, keepdims=True)
+            top = xb.argmax(axis=-1, keepdims=True)
+            lse = log1p_rest(xb, top, m, 1.0)  # logsumexp(x) - max(x)
+            ob[...] = _block_loss(xb, tb, labels, eps, lambda v, r=lse, m=m: r - shifted(v, m, 1.0))
+            if not np.isfinite(m).all():  # NaN, all -inf or +inf: log_softmax's limits
+                logp = log_softmax(xb)
+                np.copyto(ob, _block_loss(logp, tb, labels, eps, lambda v: 0.0 - v),
+                          where=~np.isfinite(m))
     return out.reshape(a.shape[:ax] + a.shape[ax + 1 :])
 
 
-def _per_sample_simple(
-    a: np.ndarray, ax: int, t: np.ndarray, labels: bool, eps: float
+def _block_loss(
+    x: np.ndarray, t: np.ndarray, labels: bool, eps: float,
+    neg_log_p: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """The loss through :func:`log_softmax` (small inputs) or, for slices longer than a
-    block, through ``max + log1p(...)`` parts computed chunk by chunk.
-
-    Both are as accurate as the blocked path: ``-log p_y = (max - x_y) + log1p(...)`` adds
-    two non-negative numbers, so rounding ``max - x_y`` costs at most half an ulp.
+    """The loss of each row of a block (keepdims), given ``neg_log_p(v) = -log p`` for
+    entries ``v`` of ``x``. Every term is >= 0, so no sum loses anything to cancellation.
     """
-    k = a.shape[ax]
-    x = np.moveaxis(a, ax, -1)  # float16/32 stay as they are: chunks are widened one by one
-    tt = t if labels else np.moveaxis(t, ax, -1)
-    if x.size <= SMALL:
-        x = x.astype(np.float64, copy=False)
-        logp = log_softmax(x, axis=-1)  # small: one extra array costs nothing
-        neg = None
-    else:  # long slices: never materialise log-probabilities
-        rows = x.reshape(-1, k)
-        parts = np.empty((rows.shape[0], 2))
-        if not _long_slices(rows, K.RowBlocks(rows.shape, 1), parts, "lse_parts", None):
-            return _per_sample_blocked(a, ax, t, labels, eps)
-        m, big_l = parts[:, 0].reshape(x.shape[:-1]), parts[:, 1].reshape(x.shape[:-1])
-        logp = None
-
-        def neg(v: np.ndarray) -> np.ndarray:  # -log p of the logits v, given m and L
-            return (m[..., None] - v) + big_l[..., None]
-
+    n = x.shape[-1]
     if labels:
-        if logp is not None:
-            loss = -np.take_along_axis(logp, tt[..., None], axis=-1)[..., 0]
-        else:
-            loss = neg(np.take_along_axis(x, tt[..., None], axis=-1))[..., 0]
-        if eps > 0:
-            mean_neg = (-logp.mean(axis=-1) if logp is not None
-                        else (m - x.mean(axis=-1, dtype=np.float64)) + big_l)
-            loss = (1 - eps) * loss + eps * mean_neg
+        loss = neg_log_p(np.take_along_axis(x, t, axis=-1))
+        if eps > 0:  # the smoothed target puts eps / n on every class
+            mean = sum(neg_log_p(p).sum(axis=-1, keepdims=True) for p in pieces(x)) / n
+            loss = (1 - eps) * loss + eps * mean
         return loss
-    tt = tt if eps == 0 else (1 - eps) * tt + eps / k
-    if logp is not None:
-        return -np.where(tt > 0, tt * logp, 0.0).sum(axis=-1)
-    return np.where(tt > 0, tt * neg(x), 0.0).sum(axis=-1)
+    total = 0.0
+    for p, tp in zip(pieces(x), pieces(t), strict=True):
+        tt = tp.astype(np.float64)
+        if eps > 0:
+            tt = (1 - eps) * tt + eps / n
+        terms = np.where(tt > 0, tt * neg_log_p(p), 0.0)  # 0 log 0 = 0, also for masks
+        total = total + terms.sum(axis=-1, keepdims=True)
+    return total
 
 
 def cross_entropy(
@@ -310,7 +238,9 @@ def cross_entropy_grad(
     if labels:
         lab = np.expand_dims(t, ax)
         np.put_along_axis(g, lab, 0.0, axis=ax)
-        rest = g.sum(axis=ax, keepdims=True)  # sum of the other classes' probabilities
+        # the other classes' probabilities, summed along a contiguous axis (pairwise)
+        rest = np.ascontiguousarray(np.moveaxis(g, ax, -1)).sum(axis=-1)
+        rest = np.expand_dims(rest, ax)
         np.put_along_axis(g, lab, -rest, axis=ax)  # p_y - 1, without cancellation
         if eps > 0:
             g -= eps / k

@@ -15,7 +15,7 @@ def mp_row(row: np.ndarray) -> list[mpmath.mpf]:
     return [mpmath.mpf(float(v)) for v in row]
 
 
-def _shift_and_log1p(row: np.ndarray) -> tuple[mpmath.mpf, mpmath.mpf]:
+def shift_and_log1p(row: np.ndarray) -> tuple[mpmath.mpf, mpmath.mpf]:
     """(m, L) with logsumexp = m + L: L = log1p(sum of exp(x_j - m) over all but one max).
 
     Written this way so that 50 digits suffice even when L is 1e-300 (a plain
@@ -29,12 +29,12 @@ def _shift_and_log1p(row: np.ndarray) -> tuple[mpmath.mpf, mpmath.mpf]:
 
 
 def mp_logsumexp(row: np.ndarray) -> mpmath.mpf:
-    m, big_l = _shift_and_log1p(row)
+    m, big_l = shift_and_log1p(row)
     return m + big_l
 
 
 def mp_log_softmax(row: np.ndarray) -> list[mpmath.mpf]:
-    m, big_l = _shift_and_log1p(row)
+    m, big_l = shift_and_log1p(row)
     return [(v - m) - big_l for v in mp_row(row)]
 
 
