@@ -56,8 +56,19 @@ def make_cases(seed: int, exercises: Iterable[str] = EXERCISES) -> dict[str, lis
 # --- one student ----------------------------------------------------------------------------
 
 
-def plan(student: Student, exercises: list[str], cases: dict[str, list[Case]],
-         timeout: float) -> tuple[dict, dict[str, str], list[str]]:
+def read_answers(students: list[Student]) -> dict[Path, list[dict] | ValueError]:
+    """Every notebook's answer cells, read once: a list of cells, or why it is unreadable."""
+    answers: dict[Path, list[dict] | ValueError] = {}
+    for path in (p for s in students for p in s.notebooks):
+        try:
+            answers[path] = answer_cells(path)
+        except ValueError as exc:
+            answers[path] = exc
+    return answers
+
+
+def plan(student: Student, answers: dict[Path, list[dict] | ValueError], exercises: list[str],
+         cases: dict[str, list[Case]], timeout: float) -> tuple[dict, dict[str, str], list[str]]:
     """The sandbox job for ``student``: their answer cells, notebook by notebook, and the
     cases of each exercise they answered. Returns (job, messages for exercises that cannot
     run, notes for the report)."""
@@ -65,10 +76,9 @@ def plan(student: Student, exercises: list[str], cases: dict[str, list[Case]],
     found: dict[str, list[int]] = {}
     notebooks: list[dict] = []
     for path in student.notebooks:
-        try:
-            cells = answer_cells(path)
-        except ValueError as exc:
-            notes.append(str(exc))
+        cells = answers[path]
+        if isinstance(cells, ValueError):
+            notes.append(str(cells))
             continue
         for cell in cells:
             found.setdefault(cell["id"], [])
@@ -231,14 +241,12 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
     if unknown:
         raise ValueError(f"unknown exercise id(s): {', '.join(unknown)}; the exercises are "
                          f"{', '.join(EXERCISES)}")
+    answers = read_answers(students)
     if not exercises:
         answered = set(previous)
-        for s in students:
-            for path in s.notebooks:
-                try:
-                    answered |= {c["id"] for c in answer_cells(path)}
-                except ValueError:
-                    continue
+        for cells in answers.values():
+            if not isinstance(cells, ValueError):
+                answered |= {c["id"] for c in cells}
         exercises = [e for e in EXERCISES if e in answered] or list(EXERCISES)
     seed = COURSE_SEED if seed is None else int(seed)
     cases = make_cases(seed, exercises)
@@ -253,7 +261,7 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
 
     def run(s: Student) -> tuple[dict[str, str], isolation.Outcome | None, list[str]]:
         try:
-            job, messages, notes = plan(s, exercises, cases, timeout)
+            job, messages, notes = plan(s, answers, exercises, cases, timeout)
             outcome = box.run(job, wall) if job["exercises"] else None
             return messages, outcome, notes
         except Exception as exc:  # the grader's own failure on one student stops nothing

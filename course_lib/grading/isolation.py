@@ -89,7 +89,8 @@ def _stdlib() -> Path:
     return Path(os.path.realpath(os.path.dirname(os.__file__)))
 
 
-def _hidden_paths() -> list[str]:
+@functools.cache
+def _hidden_paths() -> tuple[str, ...]:
     """Folders that must not be readable even where their parent is bound."""
     paths = {str(COURSE), *site.getsitepackages(), site.getusersitepackages(), sys.prefix}
     for prefix in {sys.base_prefix, sys.base_exec_prefix, "/usr", "/usr/local"}:
@@ -97,7 +98,7 @@ def _hidden_paths() -> list[str]:
             paths.add(str(Path(prefix) / "lib" / f"python{sys.version_info[0]}" / name))
             paths.add(str(Path(prefix) / "lib" / f"python{sys.version_info[0]}."
                           f"{sys.version_info[1]}" / name))
-    return sorted(p for p in paths if p and os.path.isdir(p))
+    return tuple(sorted(p for p in paths if p and os.path.isdir(p)))
 
 
 def _bwrap_command(scratch: Path, job: int, result: int, cpu: int) -> list[str]:
