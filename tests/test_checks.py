@@ -424,6 +424,11 @@ def ce_all_targets(logits, targets):
     return -np.mean(lp[:, targets])
 
 
+def ce_predicted_class(logits, targets):
+    lp = logits - good_lse(logits, axis=-1, keepdims=True)
+    return -np.mean(lp.max(axis=-1))
+
+
 def ce_mean_nk(logits, targets):
     logits = np.asarray(logits)
     lp = logits - good_lse(logits, axis=-1, keepdims=True)
@@ -492,6 +497,7 @@ OTHER_CASES = [
     ("logsumexp", lse_no_keepdims, "missing keepdims"),
     ("cross_entropy", ce_all_targets, "every target picked for every row"),
     ("cross_entropy", ce_mean_nk, "mean over all n·K entries"),
+    ("cross_entropy", ce_predicted_class, "the predicted class instead of the label"),
     ("cross_entropy_grad", grad_mean_nk, "divided by n·K"),
     ("cross_entropy_grad", grad_global_shift, "shift by the global max of the batch"),
     ("one_hot", one_hot_ignores_k, "num_classes ignored"),

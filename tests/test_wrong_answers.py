@@ -337,3 +337,28 @@ def test_one_hot_for_1d_labels_only_is_told_labels_come_in_any_shape() -> None:
         assert not result.passed
         assert "labels.shape + (num_classes,)" in result.message, result.message
         assert "any shape" in result.message
+
+
+def test_a_shift_computed_but_not_used_is_told_to_use_it() -> None:
+    def stable(x, axis=-1):
+        x = np.asarray(x, dtype=float)
+        shifted = x - np.max(x, axis=axis, keepdims=True)  # noqa: F841 - the mistake
+        return np.exp(x) / np.sum(np.exp(x), axis=axis, keepdims=True)
+
+    for seed in (0, 1, 2):
+        result = check("stable_softmax", stable, seed=seed, quiet=True)
+        assert not result.passed and "no max shift" in result.message
+        assert "exponentiate those shifted values" in result.message
+
+
+def test_the_predicted_class_instead_of_the_label_is_named() -> None:
+    def ce(logits, targets):
+        z = np.asarray(logits, dtype=float)
+        m = z.max(axis=1, keepdims=True)
+        logp = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+        return -np.mean(np.max(logp, axis=1))
+
+    for seed in (0, 1, 2):
+        result = check("cross_entropy", ce, seed=seed, quiet=True)
+        assert not result.passed
+        assert "the predicted class instead of the label" in result.message, result.message

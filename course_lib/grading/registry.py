@@ -494,7 +494,8 @@ _naive_softmax = _shifted_softmax(_nothing)
 OVERFLOW = Mistake(
     "no max shift (overflow)",
     "`np.exp` overflowed to inf for large logits; subtract each slice's maximum before `exp` "
-    "(it does not change the result)", _naive_softmax,
+    "(it does not change the result), and exponentiate those shifted values, not `x`",
+    _naive_softmax,
 )
 GLOBAL_SHIFT = Mistake(
     "shift by the global max of the batch", "you subtracted the maximum of the whole batch; "
@@ -705,6 +706,10 @@ def _exercises() -> dict[str, Exercise]:
                 Mistake("sign flipped", "cross-entropy is minus the mean log-probability of the "
                         "right class; yours has the opposite sign",
                         lambda z, t: -cross_entropy(z, t)),
+                Mistake("the predicted class instead of the label", "you took the "
+                        "log-probability of each row's most likely class; the loss takes the "
+                        "log-probability of the *true* class: `lp[np.arange(n), targets]`",
+                        lambda z, t: -np.mean(np.max(log_softmax(z), axis=-1))),
             ),
         ),
         Exercise(
