@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -71,17 +72,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, root / folder)
     port, token = _free_port(), secrets.token_hex(16)
+    # Kernels talk over Unix sockets named in a short private folder (a socket path must
+    # stay under 108 bytes), never over TCP ports another test could take (see conftest.py).
+    runtime = Path(tempfile.mkdtemp(prefix="jlab-"))
     env = {
         **os.environ,
         "JUPYTERLAB_SETTINGS_DIR": str(root / "_user_settings"),
-        "JUPYTER_RUNTIME_DIR": str(root / "_runtime"),
+        "JUPYTER_RUNTIME_DIR": str(runtime),
         "PYTHONWARNINGS": "ignore",
     }
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
         "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--allow-root",
+        "--KernelManager.transport=ipc", "--allow-root",
     ]
     log = open(root / "server.log", "wb")  # noqa: SIM115 - closed in the teardown below
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -109,6 +113,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             proc.wait()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
