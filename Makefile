@@ -1,5 +1,7 @@
 # The two commands: `make lab` and `make test`. Everything else is optional.
 # Both build .venv from the pinned requirements.txt and reuse it until that file changes.
+# `venv`, `lab`, `test` and `dist` run tools/course.py, which is also the way in without
+# make (Windows): `python tools/course.py lab` and `python tools/course.py test`.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -7,12 +9,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 JOBS   ?= 2
-NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
-# Jupyter refuses to run as root without this flag; machines here often run as root.
-AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
-        autograder grade-demo site slides slide-breaks
+        autograder grade-demo site slides slide-breaks dist launch-cells hub-link student-branch
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -25,19 +24,21 @@ help:
 	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
 	@echo "make slides     static reveal.js decks into build/slides/ (needs npm for reveal.js)"
 	@echo "make slide-breaks  reset the lessons' RISE slide boundaries after editing a lesson"
+	@echo "make dist       the course_lib wheel (with its data) in dist/"
+	@echo "make launch-cells  regenerate the lessons' Colab/Binder badges and setup cells"
+	@echo "make hub-link HUB=https://hub.example.edu  the nbgitpuller link for a JupyterHub"
+	@echo "make student-branch  branch 'student': notebooks/ and exercises/, for nbgitpuller"
 
+# uv installs when it is on PATH or installs into the venv quickly, pip otherwise (a note
+# says so); the same pinned versions either way, and pip is in the venv for later steps.
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python tools/jupyter_settings.py $(VENV)
-	touch $(STAMP)
+	$(PYTHON) tools/course.py venv
 
 venv: $(STAMP)
 
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.root_dir=. $(AS_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
+	$(PYTHON) tools/course.py lab $(LAB_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -46,10 +47,10 @@ lint: venv
 system-deps:
 	@bash tools/ensure_system_packages.sh
 
-test: venv system-deps lint
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
-	    --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-	    tests $(NOTEBOOK_DIRS)
+# tools/course.py test: system-deps, ruff, then pytest -n $(JOBS) --dist loadfile --nbval
+# --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests notebooks solutions exercises
+test: venv
+	JOBS=$(JOBS) $(PYTHON) tools/course.py test
 
 bench: venv
 	$(BIN)/python bench/bench_functions.py
@@ -57,6 +58,21 @@ bench: venv
 
 exercises: venv
 	$(BIN)/python -m course_lib.grading.build_exercises
+
+# Colab, Binder and JupyterHub (course_lib/deploy.py). The repository they point at is
+# pyproject.toml's [tool.course]; after changing it run `make launch-cells exercises`.
+dist: venv
+	$(PYTHON) tools/course.py dist
+
+launch-cells: venv
+	$(BIN)/python -m course_lib.deploy cells
+
+student-branch: venv
+	$(BIN)/python -m course_lib.deploy student-branch
+
+hub-link: venv
+	@test -n "$(HUB)" || { echo "usage: make hub-link HUB=https://hub.example.edu"; exit 1; }
+	@$(BIN)/python -m course_lib.deploy hub-link $(HUB)
 
 grade: venv
 	@bash tools/ensure_system_packages.sh bubblewrap
@@ -88,4 +104,4 @@ slide-breaks: venv
 	$(BIN)/python tools/add_slides.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis dist

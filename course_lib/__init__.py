@@ -17,6 +17,8 @@ from course_lib.functions import (
 )
 from course_lib.losses import cross_entropy, cross_entropy_grad
 
+__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
+
 __all__ = [
     "argmax",
     "cross_entropy",

@@ -10,7 +10,8 @@ this twice changes nothing and a new lesson needs no edit here:
   (more than about ``BUDGET`` lines of prose, code, printed output and figures) starts a
   subslide; prose is weighed together with the code cell it introduces, and that code cell
   stays on the prose's slide;
-- the navigation bars (``<!--NAVIGATION-->``, see add_navigation.py) are **skipped**.
+- the navigation bars (``<!--NAVIGATION-->``, see add_navigation.py) and the setup cell
+  (course_lib/deploy.py) are **skipped**.
 
 Outputs, sources and other metadata are left as they are. The notebook also gets RISE
 settings (``metadata.rise``): scrolling on, so a slide longer than the screen still shows all.
@@ -26,6 +27,8 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+
+from course_lib.deploy import is_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 NAV_MARKER = "<!--NAVIGATION-->"
@@ -90,7 +93,7 @@ def slide_types(nb) -> list[str]:
     after_widget = False
     previous = None  # the last cell shown (not skipped)
     for index, cell in enumerate(nb.cells):
-        if NAV_MARKER in cell.source:
+        if NAV_MARKER in cell.source or is_setup_cell(cell):
             types.append("skip")
             continue
         level = _heading_level(cell)

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib.deploy import badges_as_text, is_setup_cell
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "site_template"
 COURSE_TITLE = "From max to cross-entropy"
@@ -233,7 +235,12 @@ def copy_mathjax(static: Path) -> None:
 
 
 def _prepare(nb, page: Page) -> int:
-    nb.cells = [c for c in nb.cells if NAV_MARKER not in c.source]
+    # The setup cell only matters where the code runs; the launch badges become plain links
+    # (a page loads no image from elsewhere).
+    nb.cells = [c for c in nb.cells if NAV_MARKER not in c.source and not is_setup_cell(c)]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = badges_as_text(cell.source)
     return staticize_widgets(nb, page.source)
 
 

@@ -2,7 +2,9 @@
 
 In every cell tagged ``answer:<id>``, the lines between ``# BEGIN SOLUTION`` and
 ``# END SOLUTION`` become ``# YOUR CODE HERE`` and ``raise NotImplementedError``, keeping
-the ``def`` line and docstring. A banner cell says the notebook is generated. The result is
+the ``def`` line and docstring. A banner cell says the notebook is generated; the "Open in
+Colab" and "Launch Binder" badges and the setup cell of :mod:`course_lib.deploy` are added,
+pointing at the exercise notebook (never at its solution). The result is
 executed top to bottom (the check cells then say "not implemented yet") and written with
 its outputs, normalised so that two builds are byte-identical.
 
@@ -19,6 +21,8 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+
+from course_lib.deploy import Course, add_launch_cells, is_setup_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -60,8 +64,12 @@ def answer_ids(cell: nbformat.NotebookNode) -> list[str]:
             if t.startswith("answer:")]
 
 
-def make_exercise(solution: Path) -> nbformat.NotebookNode:
-    """The exercise version of one solution notebook, not yet executed."""
+def make_exercise(solution: Path, course: Course | None = None) -> nbformat.NotebookNode:
+    """The exercise version of one solution notebook, not yet executed.
+
+    ``course`` says where the course is published (default: ``pyproject.toml``).
+    """
+    course = course or Course.from_pyproject(ROOT / "pyproject.toml")
     nb = nbformat.read(solution, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -75,9 +83,9 @@ def make_exercise(solution: Path) -> nbformat.NotebookNode:
         "edit the solution notebook, not this one.*"
     )
     banner.id = "generated-banner"
-    nb.cells = [c for c in nb.cells if BANNER not in c.source]
+    nb.cells = [c for c in nb.cells if BANNER not in c.source and not is_setup_cell(c)]
     nb.cells.insert(1, banner)
-    return nb
+    return add_launch_cells(nb, f"exercises/{solution.name}", course)
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> None:

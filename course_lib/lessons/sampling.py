@@ -378,6 +378,10 @@ def cutoff_widget(
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
+    from course_lib.lessons.widgets import enable_colab_widgets
+
+    enable_colab_widgets()
+
     z = np.asarray(logits, dtype=np.float64)
     labels = list(names) if names is not None else [str(i) for i in range(len(z))]
     t_slider = w.FloatLogSlider(

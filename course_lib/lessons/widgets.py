@@ -10,6 +10,7 @@ Layers: this module uses :mod:`course_lib.lessons.plots` for the figures and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ from course_lib.lessons.plots import overflow_figure, temperature_bars
 __all__ = [
     "DTYPES",
     "OVERFLOW_PATTERN",
+    "enable_colab_widgets",
     "entropy",
     "overflow_logits",
     "overflow_report",
@@ -176,10 +178,36 @@ def overflow_report(magnitude: float, dtype: str) -> str:
     )
 
 
+def enable_colab_widgets() -> bool:
+    """Let Google Colab draw ipywidgets 8 controls; True when that needed switching on.
+
+    Colab's own page draws the ipywidgets 7 that Colab preinstalls (7.7.1), which is why
+    ``course_lib`` asks for no newer one. ipywidgets 8 controls (a learner who upgraded)
+    stay blank there until Colab's custom widget manager is on; it loads the controls'
+    JavaScript from a CDN. Every widget of the lessons calls this first. Outside Colab, or
+    with ipywidgets 7, nothing happens.
+
+    >>> enable_colab_widgets()  # not in Colab
+    False
+    """
+    if "google.colab" not in sys.modules:
+        return False
+    import ipywidgets
+
+    if int(ipywidgets.__version__.split(".")[0]) < 8:
+        return False
+    from google.colab import output  # type: ignore[import-not-found]
+
+    output.enable_custom_widget_manager()
+    return True
+
+
 def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pragma: no cover
     """A log-scale slider for T (0.05 to 20), editable logits, bars and the entropy readout."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
+
+    enable_colab_widgets()
 
     slider = w.FloatLogSlider(
         value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.01,
@@ -209,6 +237,8 @@ def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma:
     """A log-scale magnitude slider (1 to 1e4) and a dtype menu: naive vs stable softmax."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
+
+    enable_colab_widgets()
 
     slider = w.FloatLogSlider(
         value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",
