@@ -17,6 +17,7 @@ Command line (from the repository's root; ``make launch-cells`` and ``make hub-l
 it)::
 
     python -m course_lib.deploy cells                # badges and setup cells of notebooks/
+                                                     # (and lesson 00's badges in README.md)
     python -m course_lib.deploy urls NOTEBOOK        # its Colab and Binder addresses
     python -m course_lib.deploy student-branch       # branch `student`: notebooks/, exercises/
     python -m course_lib.deploy hub-link HUB_URL     # the nbgitpuller link for a JupyterHub
@@ -249,6 +250,20 @@ def write_lesson_cells(root: Path = ROOT, course: Course | None = None) -> list[
     return changed
 
 
+def write_readme_badges(root: Path = ROOT, course: Course | None = None) -> bool:
+    """Regenerate the README's badge line (lesson 00); True when it changed."""
+    course = course or Course.from_pyproject(root / "pyproject.toml")
+    readme = root / "README.md"
+    before = readme.read_text(encoding="utf-8")
+    pattern = rf"{re.escape(BADGE_MARKER)}\n[^\n]*"
+    if not re.search(pattern, before):
+        raise SystemExit(f"{readme} has no {BADGE_MARKER} line for lesson 00's badges")
+    after = re.sub(pattern, lambda _: course.badges(FIRST_LESSON), before, count=1)
+    if after != before:
+        readme.write_text(after, encoding="utf-8")
+    return after != before
+
+
 def student_branch(root: Path = ROOT, branch: str = STUDENT_BRANCH, ref: str = "HEAD") -> str:
     """Commit ``notebooks/`` and ``exercises/`` of ``ref`` alone on ``branch``; return its id.
 
@@ -296,9 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     course = Course.from_pyproject()
     if args.command == "cells":
         changed = write_lesson_cells(ROOT, course)
-        print(f"{len(changed)} lesson(s) changed" + "".join(
+        if write_readme_badges(ROOT, course):
+            changed.append(ROOT / "README.md")
+        print(f"{len(changed)} file(s) changed" + "".join(
             f"\n  {p.relative_to(ROOT)}" for p in changed)
-              + ("\nre-execute them (make exercises does the exercise notebooks)"
+              + ("\nre-execute the lessons (make exercises does the exercise notebooks)"
                  if changed else ""))
     elif args.command == "urls":
         nb = notebook_path(args.notebook.resolve(), ROOT)

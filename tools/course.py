@@ -10,8 +10,9 @@ Extra arguments go to JupyterLab (`lab --port 9999`) or to pytest (`test -k soft
 
 .venv is built from the pinned requirements.txt, then course_lib is installed from this
 folder in editable mode. uv does the installing when it is on PATH or installs into the
-venv in a few seconds (it is about ten times faster than pip); otherwise pip does, after a
-one-line note. Either way the venv holds the same pinned versions, and pip is in it. The
+venv in a few seconds (the version requirements.txt pins; it is about ten times faster
+than pip); otherwise pip does, after a one-line note. Either way the venv holds the same
+pinned versions (uv among them, which the tests use), and pip is in it. The
 venv is rebuilt only when requirements.txt or pyproject.toml is newer than .venv/.installed.
 Set COURSE_USE_UV=0 to use pip.
 """
@@ -31,7 +32,6 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml")  # the stamp's prerequisites
-UV = "uv==0.13.9"  # the uv that is installed into the venv when none is on PATH
 FIRST_LESSON = "notebooks/00_start_here.ipynb"
 PYTEST_ARGS = ["-n", os.environ.get("JOBS", "2"), "--dist", "loadfile", "--nbval",
                "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "tests"]
@@ -51,6 +51,14 @@ def venv_is_fresh() -> bool:
     return STAMP.stat().st_mtime >= max(p.stat().st_mtime for p in INPUTS)
 
 
+def uv_pin() -> str:
+    """The line of requirements.txt that pins uv (``uv==X.Y.Z``)."""
+    for line in INPUTS[0].read_text(encoding="utf-8").splitlines():
+        if line.split("==")[0].strip().lower() == "uv":
+            return line.split("#")[0].strip()
+    return "uv"
+
+
 def find_uv() -> tuple[Path | None, str]:
     """The uv to install with, or None and the reason (uv on PATH, or one put into .venv)."""
     if os.environ.get("COURSE_USE_UV", "1") == "0":
@@ -61,11 +69,11 @@ def find_uv() -> tuple[Path | None, str]:
     local = BIN / ("uv.exe" if os.name == "nt" else "uv")
     if not local.exists():
         try:
-            run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", UV,
-                timeout=180)
+            run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                uv_pin(), timeout=180)
         except (subprocess.SubprocessError, OSError) as exc:
-            return None, f"{UV} could not be installed ({exc})"
-    return (local, "") if local.exists() else (None, f"{UV} left no {local.name}")
+            return None, f"{uv_pin()} could not be installed ({exc})"
+    return (local, "") if local.exists() else (None, f"{uv_pin()} left no {local.name}")
 
 
 def build_venv(python: str = sys.executable) -> None:
