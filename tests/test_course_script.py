@@ -85,7 +85,7 @@ def test_lab_and_test_without_make(no_make_env, tmp_path) -> None:
     pins = _pins(clone / "requirements.txt")
     assert {name: installed.get(name) for name in pins} == pins, "not the pinned versions"
     where = subprocess.run([str(python), "-c", "import course_lib; print(course_lib.__file__)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
     assert Path(where).is_relative_to(clone), "course_lib is this clone's, editable"
     again = _course(clone, no_make_env, "venv")
     assert again.returncode == 0 and again.stdout == "", "a fresh .venv is left alone"
@@ -113,10 +113,16 @@ def test_lab_and_test_without_make(no_make_env, tmp_path) -> None:
         lab.wait(timeout=30)
         lab.stderr.close()
 
-    # `test` runs ruff and pytest over the clone; collecting is enough to show the way in
-    done = _course(clone, no_make_env, "test", "--collect-only", "-q")
+    # `test` runs ruff, then pytest with make test's arguments; `--version` (passed on to
+    # pytest) stops it before it collects, which is enough to show the way in works
+    done = _course(clone, no_make_env, "test", "--version")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "ruff check ." in done.stdout and "tests/test_functions.py" in done.stdout
+    assert "ruff check ." in done.stdout and "All checks passed" in done.stdout
+    pytest_line = next(ln for ln in done.stdout.splitlines() if " -m pytest " in ln)
+    assert pytest_line.split(" -m pytest ")[1] == (
+        "-n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with "
+        "tests/sanitize.cfg tests notebooks solutions exercises --version")
+    assert "pytest 9." in done.stdout + done.stderr
 
 
 def test_pip_is_the_fallback_and_says_so(no_make_env, tmp_path) -> None:
