@@ -59,21 +59,62 @@ def uv_pin() -> str:
     return "uv"
 
 
-def find_uv() -> tuple[Path | None, str]:
-    """The uv to install with, or None and the reason (uv on PATH, or one put into .venv)."""
+def _base_pip_can_target(python: str) -> bool:
+    """True when ``python -m pip`` exists and is new enough for ``--python`` (pip 22.3)."""
+    try:
+        out = subprocess.run([python, "-m", "pip", "--version"], capture_output=True,
+                             text=True, timeout=60).stdout
+    except (subprocess.SubprocessError, OSError):
+        return False
+    version = out.split()[1:2] if out.startswith("pip ") else []
+    parts = tuple(int(x) for x in version[0].split(".")[:2]) if version else ()
+    return parts >= (22, 3)
+
+
+def create_venv(python: str) -> Path | None:
+    """Create .venv and return the uv that will fill it, or None when pip must do it.
+
+    The quick ways leave pip out: requirements.txt pins pip and setuptools, so uv installs
+    the same ones the stdlib's venv would bring, and the two ways end up identical.
+    """
     if os.environ.get("COURSE_USE_UV", "1") == "0":
-        return None, "COURSE_USE_UV=0"
+        run(python, "-m", "venv", VENV)
+        return None
     on_path = shutil.which("uv")
     if on_path:
-        return Path(on_path), ""
+        run(on_path, "venv", "--quiet", "--allow-existing", "--python", python, VENV)
+        return Path(on_path)
+    if _base_pip_can_target(python):  # Python's own pip puts uv into a pip-less venv
+        run(python, "-m", "venv", "--without-pip", VENV)
+        attempt = [python, "-m", "pip", "--python", PYTHON, "install"]
+    else:  # the stdlib's venv with pip (slower), then pip installs uv
+        run(python, "-m", "venv", VENV)
+        attempt = [PYTHON, "-m", "pip", "install"]
+    return _install_uv(attempt)
+
+
+def _install_uv(pip_install: list) -> Path | None:
+    """Install the pinned uv into .venv with ``pip_install``; its path, or None."""
+    try:
+        run(*pip_install, "--quiet", "--disable-pip-version-check", uv_pin(), timeout=300)
+    except (subprocess.SubprocessError, OSError):
+        pass
     local = BIN / ("uv.exe" if os.name == "nt" else "uv")
-    if not local.exists():
-        try:
-            run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                uv_pin(), timeout=180)
-        except (subprocess.SubprocessError, OSError) as exc:
-            return None, f"{uv_pin()} could not be installed ({exc})"
-    return (local, "") if local.exists() else (None, f"{uv_pin()} left no {local.name}")
+    return local if local.exists() else None
+
+
+def _has_pip(python: Path) -> bool:
+    return subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True,
+                          ).returncode == 0
+
+
+def find_uv() -> Path | None:
+    """The uv of PATH or of .venv, if there is one (COURSE_USE_UV=0 says never)."""
+    if os.environ.get("COURSE_USE_UV", "1") == "0":
+        return None
+    local = BIN / ("uv.exe" if os.name == "nt" else "uv")
+    found = shutil.which("uv") or (str(local) if local.exists() else None)
+    return Path(found) if found else None
 
 
 def build_venv(python: str = sys.executable) -> None:
@@ -83,16 +124,18 @@ def build_venv(python: str = sys.executable) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - said plainly to whoever runs an older one
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
-        uv = shutil.which("uv") if os.environ.get("COURSE_USE_UV", "1") != "0" else None
-        if uv:  # seconds instead of the stdlib's pip bootstrap; --seed puts pip in it
-            run(uv, "venv", "--quiet", "--seed", "--python", python, VENV)
-        else:
-            run(python, "-m", "venv", VENV)
-    uv, why_not = find_uv()
+        uv = create_venv(python)
+    else:  # an older .venv: use uv if it is there, else try to add it
+        uv = find_uv() or (None if os.environ.get("COURSE_USE_UV") == "0"
+                           else _install_uv([PYTHON, "-m", "pip", "install"]))
     if uv is not None:
         installer = [uv, "pip", "install", "--quiet", "--python", PYTHON]
     else:
-        print(f"note: installing with pip, which takes a minute or two ({why_not})", flush=True)
+        why = ("COURSE_USE_UV=0" if os.environ.get("COURSE_USE_UV") == "0"
+               else f"{uv_pin()} could not be installed")
+        print(f"note: installing with pip, which takes a minute or two ({why})", flush=True)
+        if not _has_pip(PYTHON):  # a venv made for uv has no pip of its own yet
+            run(PYTHON, "-m", "ensurepip", "--default-pip")
         installer = [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     run(*installer, "-r", "requirements.txt")
     run(*installer, "--no-deps", "-e", ".")
@@ -134,7 +177,7 @@ def dist() -> Path:
             shutil.copy2(ROOT / name, src / name)
         shutil.copytree(ROOT / "course_lib", src / "course_lib",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        uv, _ = find_uv()
+        uv = find_uv()
         if uv is not None:
             run(uv, "build", "--quiet", "--wheel", "--out-dir", out, src)
         else:
