@@ -11,7 +11,8 @@ PORT   ?= 8888
 JOBS   ?= 2
 
 .PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
-        autograder grade-demo site slides slide-breaks dist launch-cells hub-link student-branch
+        autograder grade-demo site slides slide-breaks dist launch-cells hub-link student-branch \
+        test-anywhere
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -24,6 +25,7 @@ help:
 	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
 	@echo "make slides     static reveal.js decks into build/slides/ (needs npm for reveal.js)"
 	@echo "make slide-breaks  reset the lessons' RISE slide boundaries after editing a lesson"
+	@echo "make test-anywhere  every notebook alone in a bare Colab-like environment, two version sets"
 	@echo "make dist       the course_lib wheel (with its data) in dist/"
 	@echo "make launch-cells  regenerate the lessons' Colab/Binder badges and setup cells"
 	@echo "make hub-link HUB=https://hub.example.edu  the nbgitpuller link for a JupyterHub"
@@ -58,6 +60,12 @@ bench: venv
 
 exercises: venv
 	$(BIN)/python -m course_lib.grading.build_exercises
+
+# Every lesson and exercise notebook, copied alone, in a bare environment of Colab's
+# packages, installing the wheel through its setup cell: at the wheel's lowest versions
+# (also in `make test`) and at the course's pins.
+test-anywhere: venv
+	COURSE_TEST_ANYWHERE=all $(BIN)/python -m pytest -ra tests/test_anywhere.py
 
 # Colab, Binder and JupyterHub (course_lib/deploy.py). The repository they point at is
 # pyproject.toml's [tool.course]; after changing it run `make launch-cells exercises`.

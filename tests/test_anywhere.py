@@ -31,7 +31,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from course_lib.deploy import SETUP_ID
+from course_lib.deploy import SETUP_ID, Course
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
@@ -124,9 +124,15 @@ def bare_env(where: Path, requirements: list[str]) -> Path:
 
 
 def freeze(python: Path) -> dict[str, str]:
+    """Name -> version (or ``@ URL`` for a direct install) of what ``python`` holds."""
     out = subprocess.run([_uv(), "pip", "freeze", "--python", str(python)], check=True,
                          capture_output=True, text=True).stdout
-    return dict(line.split("==", 1) for line in out.splitlines() if "==" in line)
+    found = {}
+    for line in out.splitlines():
+        name, sep, rest = line.partition("==") if "==" in line else line.partition(" @ ")
+        if sep:
+            found[name.strip().lower().replace("_", "-")] = rest.strip()
+    return found
 
 
 def run_alone(notebook: Path, python: Path, wheel: Path, work: Path) -> list[str]:
@@ -142,57 +148,72 @@ def run_alone(notebook: Path, python: Path, wheel: Path, work: Path) -> list[str
     folder.mkdir(parents=True)
     copy = folder / notebook.name
     shutil.copy2(notebook, copy)
-    kernels = work / "kernels" / "bare"
-    kernels.mkdir(parents=True, exist_ok=True)
-    (kernels / "kernel.json").write_text(json.dumps({
+    kernels = work / "kernels"
+    (kernels / "bare").mkdir(parents=True)
+    (kernels / "bare" / "kernel.json").write_text(json.dumps({
         "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "bare", "language": "python"}))
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MPLBACKEND")}
-    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
-    env["COURSE_LIB_SPEC"] = str(wheel)
+        "display_name": "bare", "language": "python",
+        "env": {"COURSE_LIB_SPEC": str(wheel), "PYTHONPATH": "",
+                "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"}}))
     sockets = Path(tempfile.mkdtemp(prefix="ipc-"))  # short: a socket path has 107 bytes
-    km = KernelManager(kernel_name="bare",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels.parent)]),
-                       transport="ipc", ip=str(sockets / "k"))
-    km.start_kernel(env=env, cwd=str(folder))
+
+    class BareKernel(KernelManager):
+        """The bare environment's kernel, over IPC sockets in a private folder."""
+
+        def __init__(self, **kwargs):
+            super().__init__(kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
+                             transport="ipc", ip=str(sockets / "k"), **kwargs)
+
+    nb = nbformat.read(copy, as_version=4)
     try:
-        nb = nbformat.read(copy, as_version=4)
-        NotebookClient(nb, km=km, timeout=600).execute()
+        NotebookClient(nb, kernel_name="bare", kernel_manager_class=BareKernel, timeout=600,
+                       resources={"metadata": {"path": str(folder)}}).execute()
     finally:
-        km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
     setup = next(c for c in nb.cells if c.get("id") == SETUP_ID)
     return "".join(o.get("text", "") for o in setup.outputs).splitlines()
 
 
-def _check_notebooks(python: Path, wheel: Path, work: Path) -> None:
-    before = freeze(python)
-    assert "course-lib" not in before and "course_lib" not in before
-    for notebook in NOTEBOOKS:
-        printed = run_alone(notebook, python, wheel, work)
-        assert printed == [f"Installing course_lib from {wheel}"], (notebook.name, printed)
-        after = freeze(python)
-        course_lib = {k: after.pop(k) for k in list(after) if k.replace("_", "-") == "course-lib"}
-        assert course_lib, f"{notebook.name}: the setup cell installed nothing"
-        assert after == before, f"{notebook.name}: the setup cell changed other packages"
-        subprocess.run([_uv(), "pip", "uninstall", "--quiet", "--python", str(python),
-                        "course_lib"], check=True)
+# The two sets of versions. `make test` runs the floors: the oldest versions the wheel
+# admits are where a lesson breaks first, and the course's pins are what nbval runs every
+# notebook on already. `make test-anywhere` runs both sets (about 2.5 min each on 2 cores).
+VERSION_SETS = [
+    pytest.param("floors", id="floors"),
+    pytest.param("pins", id="pins", marks=pytest.mark.skipif(
+        os.environ.get("COURSE_TEST_ANYWHERE") != "all",
+        reason="the course's pins in a bare environment: `make test-anywhere` runs them")),
+]
 
 
-def test_notebooks_run_alone_with_colab_packages_at_the_course_pins(wheel, tmp_path) -> None:
-    python = bare_env(tmp_path / "env", [*COLAB_PACKAGES, "-c", str(ROOT / "requirements.txt")])
-    _check_notebooks(python, wheel, tmp_path / "run")
-
-
-def test_notebooks_run_alone_at_the_lowest_versions_the_wheel_admits(wheel, tmp_path) -> None:
+@pytest.fixture(scope="module", params=VERSION_SETS)
+def colab_like(request, tmp_path_factory) -> Path:
+    """A bare environment with Colab's packages, at the floors or at the course's pins."""
+    where = tmp_path_factory.mktemp(f"colab-{request.param}")
+    if request.param == "pins":
+        return bare_env(where, [*COLAB_PACKAGES, "-c", str(ROOT / "requirements.txt")])
     floors = [f"{name}=={version}" for name, version in lower_bounds(extras=False).items()]
-    python = bare_env(tmp_path / "env", [*COLAB_PACKAGES, *floors])
-    installed = {k.lower(): v for k, v in freeze(python).items()}
-    for pin in floors:
-        name, version = pin.split("==")
+    python = bare_env(where, [*COLAB_PACKAGES, *floors])
+    installed = freeze(python)
+    for name, version in (pin.split("==") for pin in floors):
         assert installed[name] == version, f"{name} {installed[name]} is not the floor {version}"
-    _check_notebooks(python, wheel, tmp_path / "run")
+    return python
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_alone_in_a_colab_like_environment(notebook, colab_like, wheel,
+                                                         tmp_path) -> None:
+    python = colab_like
+    before = freeze(python)
+    assert "course-lib" not in before, "each setup cell starts without course_lib"
+    try:
+        printed = run_alone(notebook, python, wheel, tmp_path)
+        after = freeze(python)
+    finally:
+        subprocess.run([_uv(), "pip", "uninstall", "--quiet", "--python", str(python),
+                        "course_lib"], check=False, capture_output=True)
+    assert printed == [f"Installing course_lib from {wheel}"], printed
+    assert after.pop("course-lib", None), "the setup cell installed nothing"
+    assert after == before, "the setup cell changed other packages"
 
 
 def test_the_wheel_holds_the_package_and_its_data(wheel) -> None:
@@ -209,3 +230,27 @@ def test_the_wheel_holds_the_package_and_its_data(wheel) -> None:
     assert re.search(rf"^Version: {re.escape(course_lib.__version__)}$", meta, re.M)
     for name, floor in lower_bounds().items():
         assert re.search(rf"^Requires-Dist: {name}>={re.escape(floor)}", meta, re.M | re.I)
+
+
+def test_setup_cell_finds_a_user_install_when_the_environment_is_read_only(wheel,
+                                                                           tmp_path) -> None:
+    """On a hub whose environment students may not write to, pip installs into the user's
+    site-packages, which Python only put on sys.path if it existed when the kernel started.
+    Python's own interpreter (not a venv, so user sites count) plays that kernel."""
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    probe = ("import importlib.util, sys; "
+             "sys.exit(importlib.util.find_spec('course_lib') is not None)")
+    assert subprocess.run([base, "-c", probe], cwd=tmp_path).returncode == 0, "base has course_lib"
+    assert subprocess.run([base, "-m", "pip", "--version"], capture_output=True).returncode == 0
+    user = tmp_path / "user"  # does not exist yet, as on a student's first run
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PYTHONUSERBASE=str(user), PIP_USER="1", PIP_NO_DEPS="1",
+               COURSE_LIB_SPEC=str(wheel))
+    code = (Course.from_pyproject().setup_source()
+            + "\nprint(importlib.util.find_spec('course_lib').origin)")
+    done = subprocess.run([base, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"Installing course_lib from {wheel}"
+    assert Path(lines[1]).is_relative_to(user), lines[1]

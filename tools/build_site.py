@@ -279,8 +279,10 @@ def _index_html(lessons: list[Page], exercises: list[Page], published: dict[str,
 <p>An interactive course that walks from <code>max</code> to <code>argmax</code> to
 <code>softmax</code> to cross-entropy, and on to training a classifier, with NumPy you can
 read. These pages show each lesson as it was run, outputs and figures included: read them
-anywhere. To run the code, move the sliders and solve the exercises, install the course
-and open it in JupyterLab (<code>make lab</code> in the course folder; see its README).</p>
+anywhere. To run the code, move the sliders and solve the exercises, follow the
+"Open in Colab" or "Launch Binder" link at the top of a page (nothing to install), or
+install the course and open it in JupyterLab (<code>make lab</code> in the course folder;
+see its README).</p>
 <h2>Lessons</h2>
 <ol class="course-lessons" start="0">
 {rows(lessons)}
