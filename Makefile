@@ -63,7 +63,7 @@ exercises: venv
 
 # Every lesson and exercise notebook, copied alone, in a bare environment of Colab's
 # packages, installing the wheel through its setup cell: at the wheel's lowest versions
-# (also in `make test`) and at the course's pins.
+# and at the course's pins (minutes of kernels: CI runs it after `make test`).
 test-anywhere: venv
 	COURSE_TEST_ANYWHERE=all $(BIN)/python -m pytest -ra tests/test_anywhere.py
 

@@ -12,6 +12,7 @@ restart).
 It runs twice: once at the course's own pins (requirements.txt) and once at the oldest
 versions the wheel admits (the lower bounds in pyproject.toml), which must be no newer
 than what Colab ships (checked below against Colab's published ``pip-freeze.txt``).
+These runs take minutes: ``make test-anywhere`` runs them (``COURSE_TEST_ANYWHERE=all``).
 """
 
 from __future__ import annotations
@@ -174,15 +175,14 @@ def run_alone(notebook: Path, python: Path, wheel: Path, work: Path) -> list[str
     return "".join(o.get("text", "") for o in setup.outputs).splitlines()
 
 
-# The two sets of versions. `make test` runs the floors: the oldest versions the wheel
-# admits are where a lesson breaks first, and the course's pins are what nbval runs every
-# notebook on already. `make test-anywhere` runs both sets (about 2.5 min each on 2 cores).
-VERSION_SETS = [
-    pytest.param("floors", id="floors"),
-    pytest.param("pins", id="pins", marks=pytest.mark.skipif(
-        os.environ.get("COURSE_TEST_ANYWHERE") != "all",
-        reason="the course's pins in a bare environment: `make test-anywhere` runs them")),
-]
+# Running every notebook twice in fresh kernels costs about 2.5 min of CPU per set on this
+# machine, more than `make test` may grow by: `make test-anywhere` runs both sets (and CI
+# runs it after `make test`); `make test` keeps the cheap guards of this file and of
+# test_deploy.py (bounds, wheel contents, no path into the repository, the setup cell).
+_WHY = "every notebook alone in a bare Colab-like environment: `make test-anywhere` runs this"
+_ANYWHERE = pytest.mark.skipif(os.environ.get("COURSE_TEST_ANYWHERE") != "all", reason=_WHY)
+VERSION_SETS = [pytest.param("floors", id="floors", marks=_ANYWHERE),
+                pytest.param("pins", id="pins", marks=_ANYWHERE)]
 
 
 @pytest.fixture(scope="module", params=VERSION_SETS)

@@ -107,6 +107,20 @@ def test_launch_cells_are_up_to_date(path) -> None:
     assert nbformat.writes(fresh) + "\n" == text, "run `make launch-cells` and re-execute"
 
 
+# What a notebook must not do to run alone in an empty folder: reach for a file or folder
+# of the repository (relative paths, the solutions, the package's source, the import path).
+REACHING_OUT = re.compile(r"\.\./|\bopen\(|Path\(|__file__|os\.chdir|sys\.path|np\.load|"
+                          r"read_csv|read_text|solutions/|course_lib/|notebooks/|exercises/")
+
+
+@pytest.mark.parametrize("path", [*LESSONS, *EXERCISES], ids=_rel)
+def test_code_never_reaches_into_the_repository(path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    found = [(c.get("id"), m.group(0)) for c in nb.cells if c.cell_type == "code"
+             and not is_setup_cell(c) for m in REACHING_OUT.finditer(c.source)]
+    assert not found, f"a copied-alone notebook would break here: {found}"
+
+
 def test_readme_badges_are_up_to_date() -> None:
     badges = Course.from_pyproject().badges(deploy.FIRST_LESSON)
     assert badges in README.read_text(), "run `make launch-cells`"
