@@ -17,10 +17,9 @@ is (name, email, student ID, LMS user ID, submission, late), which the LMS expor
 match grades to the gradebook. Files that are not notebooks, or that do not follow the
 platform's naming, are listed on standard error, never dropped silently; so is everything
 refused: links and special files (never followed or read), zip members with ``..``, an
-absolute path or a backslash in their name, members larger than :data:`MAX_FILE_BYTES`.
-A zip that would expand to more than :data:`MAX_TOTAL_BYTES`, or to more than
-:data:`MAX_RATIO` times its own size (beyond :data:`RATIO_FLOOR`), is refused whole before
-anything is written: a zip bomb costs nothing.
+absolute path or a backslash in their name, members larger than :data:`MAX_FILE_BYTES` or
+expanding more than :data:`MAX_RATIO` times, and every member beyond a total of
+:data:`MAX_TOTAL_BYTES`, all before anything is written: a zip bomb costs nothing.
 
     python -m course_lib.grading.platforms unpack DOWNLOAD --out submissions
     python -m course_lib.grading.platforms grade DOWNLOAD --out grades [--exercises ...]
@@ -43,10 +42,10 @@ from pathlib import Path, PurePosixPath
 from course_lib.grading.reports import write_csv
 
 MAX_FILE_BYTES = 50 * 1024**2  # a notebook larger than this is not read from a zip
-MAX_TOTAL_BYTES = 1024**3  # a zip expanding to more than this is refused whole
-MAX_RATIO = 100  # ... and so is one expanding to more than this many times its size
-RATIO_FLOOR = 16 * 1024**2  # (the ratio is not held against a zip smaller than this unpacked)
-MAX_MEMBERS = 100_000
+MAX_TOTAL_BYTES = 1024**3  # all the members taken from one zip, unpacked
+MAX_RATIO = 100  # a member expanding to more than this many times its compressed size ...
+RATIO_FLOOR = 1024**2  # ... and to more than this is refused (a notebook compresses ~5x)
+MAX_MEMBERS = 100_000  # a zip with more members than this is refused whole
 MANIFEST = "students.csv"
 RESERVED = {MANIFEST, "grades.csv"}
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX"}
@@ -103,24 +102,21 @@ def _read_regular(path: Path) -> bytes:
 
 
 def _zip_entries(path: Path, refused: list[str] | None) -> Entries:
-    """Every file of a zip, after the archive's total and ratio caps; members with unsafe
-    names, links, special files and oversized members refused."""
+    """Every file of a zip that passes the caps; every other one refused, by name.
+
+    A member is refused when its name leads out of the download, when it is a link or a
+    special file, when it would expand beyond :data:`MAX_FILE_BYTES`, or to more than
+    :data:`MAX_RATIO` times its compressed size (beyond :data:`RATIO_FLOOR`), and once the
+    members taken add up to :data:`MAX_TOTAL_BYTES`. Sizes are the archive's own, checked
+    again while reading (:func:`_read_member`).
+    """
     out: Entries = {}
+    taken = 0
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        size = max(1, path.stat().st_size)
         if len(infos) > MAX_MEMBERS:
             raise ValueError(f"{path.name} holds {len(infos)} files, more than "
-                             f"{MAX_MEMBERS}; refused whole")
-        if total > MAX_TOTAL_BYTES:
-            raise ValueError(f"{path.name} would expand to {total / 1024**2:.0f} MiB, more "
-                             f"than {MAX_TOTAL_BYTES >> 20} MiB; refused whole (nothing was "
-                             "written)")
-        if total > RATIO_FLOOR and total > MAX_RATIO * size:
-            raise ValueError(f"{path.name} would expand to {total // size} times its size "
-                             f"(more than {MAX_RATIO}: a zip bomb?); refused whole (nothing "
-                             "was written)")
+                             f"{MAX_MEMBERS}; refused whole (nothing was written)")
         for info in infos:
             name = info.filename
             kind = stat.S_IFMT(info.external_attr >> 16)
@@ -136,7 +132,16 @@ def _zip_entries(path: Path, refused: list[str] | None) -> Entries:
                 refuse(name, "not a regular file", refused)
             elif info.file_size > MAX_FILE_BYTES:
                 refuse(name, f"larger than {MAX_FILE_BYTES >> 20} MiB", refused)
+            elif info.file_size > RATIO_FLOOR and \
+                    info.file_size > MAX_RATIO * max(1, info.compress_size):
+                ratio = info.file_size // max(1, info.compress_size)
+                refuse(name, f"it would expand {ratio} times (more than {MAX_RATIO}: a zip "
+                             "bomb?)", refused)
+            elif taken + info.file_size > MAX_TOTAL_BYTES:
+                refuse(name, f"the download's total cap ({MAX_TOTAL_BYTES >> 20} MiB "
+                             "unpacked) is reached", refused)
             else:
+                taken += info.file_size
                 out[PurePosixPath(name).as_posix()] = functools.partial(_read_member, path,
                                                                         info)
     return out
@@ -339,7 +344,7 @@ def unpack(download: str | Path, out: str | Path, fmt: str = "auto",
             try:
                 data = files[rel]()
             except (ValueError, OSError, zipfile.BadZipFile) as exc:
-                refuse(rel, str(exc), refused)
+                refuse(f"{student.folder}/{rel}", str(exc), refused)
                 continue
             (folder / name).write_bytes(data)
     out.mkdir(parents=True, exist_ok=True)
