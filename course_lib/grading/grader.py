@@ -27,6 +27,7 @@ import re
 import sys
 import threading
 import time
+import unicodedata
 import warnings
 import zlib
 from collections.abc import Iterable
@@ -281,9 +282,9 @@ def pick(students: list[Student], wanted: Iterable[str]) -> list[Student]:
     Raises ``ValueError`` naming what matched no one.
     """
     def hits(value: str) -> list[Student]:
-        value = value.strip()
-        return [s for s in students if value in (s.folder, s.name)
-                or value.casefold() == s.folder.casefold()]
+        value = unicodedata.normalize("NFC", value.strip())
+        exact = [s for s in students if value in (s.folder, s.name)]
+        return exact or [s for s in students if value.casefold() == s.folder.casefold()]
 
     chosen: list[Student] = []
     missing: list[str] = []
