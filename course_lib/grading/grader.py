@@ -184,12 +184,18 @@ def _anomalies(student: Student, outcome: isolation.Outcome | None, messages: di
             found.append(("timeout", f"the sandbox was {outcome.note}"))
         elif outcome.note:
             found.append(("limit", outcome.note))
-    for text in messages.values():
-        if "ran for more than" in text or "time budget" in text:
+    skipped = []
+    for ex_id, text in messages.items():
+        if "time budget" in text and "not run" in text:
+            skipped.append(ex_id)
+        elif "ran for more than" in text or "time budget" in text:
             found.append(("timeout", text.splitlines()[0][:200]))
+    if skipped:
+        found.append(("timeout", f"not run, the time budget used up: {', '.join(skipped)}"))
     seen = "\n".join([*messages.values(), outcome.printed if outcome else ""])
+    reported = set(outcome.ready.get("limits", [])) if outcome else set()
     for limit, signs in _LIMIT_SIGNS.items():
-        if any(sign in seen for sign in signs):
+        if limit in reported or any(sign in seen for sign in signs):
             found.append(("limit", f"reached {limit} ({_LIMIT_WORDS[limit]})"))
     return found
 

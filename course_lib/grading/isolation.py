@@ -554,6 +554,7 @@ def read_results(raw: bytes, cut: bool, asked: list[str]
     repeated: dict[str, int] = {}
     unasked: dict[str, int] = {}
     unreadable = deep = 0
+    limits: set[str] = set()
     for n, line in enumerate(raw.split(b"\n")):
         if not line.strip():
             continue
@@ -569,6 +570,8 @@ def read_results(raw: bytes, cut: bool, asked: list[str]
             unreadable += 1
         elif n == 0 and isinstance(item.get("ready"), dict):
             ready = item["ready"]
+        elif isinstance(item.get("limits"), list) and "id" not in item:
+            limits.update(str(x)[:40] for x in item["limits"][:8])
         elif not isinstance(item.get("id"), str) or item["id"] not in asked:
             name = item.get("id") if isinstance(item.get("id"), str) else "no exercise"
             unasked[name[:40]] = unasked.get(name[:40], 0) + 1
@@ -576,6 +579,8 @@ def read_results(raw: bytes, cut: bool, asked: list[str]
             repeated[item["id"]] = repeated.get(item["id"], 0) + 1
         else:
             results[item["id"]] = item
+    if limits:
+        ready = {**ready, "limits": sorted(limits)}
     notes = []
     if cut:
         notes.append(f"results cut: more than {RESULT_BYTES >> 20} MiB came back; the rest "
@@ -590,8 +595,8 @@ def read_results(raw: bytes, cut: bool, asked: list[str]
         notes.append(f"ignored {deep} result line{'s' * (deep > 1)} nested more than "
                      f"{MAX_NESTING} levels deep")
     if unreadable:
-        notes.append(f"ignored {unreadable} result line{'s' * (unreadable > 1)} that were "
-                     "not JSON objects")
+        notes.append(f"ignored {unreadable} result line{'s' * (unreadable > 1)} that "
+                     f"{'were' if unreadable > 1 else 'was'} not a JSON object")
     return ready, results, notes
 
 

@@ -88,9 +88,9 @@ def render(run: Run, table: dict[str, dict[str, list[str]]], markdown: bool) -> 
         order = list(KINDS)
         for kind, what in sorted(r.anomalies, key=lambda a: order.index(a[0])
                                  if a[0] in order else len(order)):
-            label = KINDS.get(kind, kind)
-            lines.append(f"- {text(what)}" if what.startswith(kind) else
-                         f"- {label}: {text(what)}")
+            label = KINDS.get(kind, kind)  # a refusal says "refused ..." itself
+            lines.append(f"- {text(what)}" if kind == "refused" and what.startswith("refused")
+                         else f"- {label}: {text(what)}")
         lines.append("")
     lines += ["## What the class got wrong" if markdown else "WHAT THE CLASS GOT WRONG", ""]
     for ex_id, whats in table.items():

@@ -353,6 +353,11 @@ def main() -> None:
     sys.modules[spec.name] = attempt_mod  # dataclasses look their module up here
     spec.loader.exec_module(attempt_mod)
     run_job(job, channel, attempt_mod)
+    try:  # a full scratch folder, for the run report (the tmpfs vanishes with the sandbox)
+        if os.statvfs(args.scratch).f_bavail == 0:
+            channel.write(json.dumps({"limits": ["the scratch space"]}) + "\n")
+    except OSError:
+        pass
     channel.close()
 
 
