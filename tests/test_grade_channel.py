@@ -85,7 +85,7 @@ def test_only_the_first_result_of_an_exercise_counts(staged) -> None:
     lines = section(report, "forged")
     assert "ignored 1 more result for softmax: only the first result" in lines
     assert "exercises that were not asked for: max (1), no exercise (1)" in lines
-    assert "that were not a JSON object" in lines
+    assert "ignored 1 result line that was not a JSON object" in lines
 
 
 def test_the_channel_keeps_no_more_than_its_cap() -> None:
