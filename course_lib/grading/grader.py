@@ -225,10 +225,13 @@ def judge(student: Student, exercises: list[str], cases: dict[str, list[Case]],
             result.diagnoses[ex_id] = "not graded"
         else:
             attempts = [_attempt(a if isinstance(a, dict) else {}) for a in item["attempts"]]
+            mutated = _only_values(attempts)
             verdict = assess(ex_id, cases[ex_id], attempts)
             result.scores[ex_id] = verdict.score
-            result.messages[ex_id] = verdict.message
+            result.messages[ex_id] = verdict.message + (MUTATION_NOTE if mutated else "")
             result.diagnoses[ex_id] = _diagnosis(verdict, attempts)
+            if mutated and verdict.score == 1.0:
+                result.diagnoses[ex_id] = "input mutated (values right)"
     parts = list(header)
     if outcome and outcome.note:
         parts.append(outcome.note)
@@ -238,6 +241,21 @@ def judge(student: Student, exercises: list[str], cases: dict[str, list[Case]],
         parts.append("printed:\n" + outcome.printed)
     result.output = "\n".join(parts)
     return result
+
+
+MUTATION_NOTE = (
+    "\nNot graded, but worth fixing: your function changed the array it was given (for "
+    "example with `x -= ...`); work on a new array so the caller's data stays as it was.")
+
+
+def _only_values(attempts: list[Attempt]) -> bool:
+    """Whether the sandbox said the function changed its input; the report is then set
+    aside. The sandbox's process says that of itself (a student can make it say anything),
+    so it teaches, in a note, and only the values, compared here, are graded."""
+    mutated = any(a.mutated for a in attempts)
+    for a in attempts:
+        a.mutated = False
+    return mutated
 
 
 def _diagnosis(verdict, attempts: list[Attempt]) -> str:  # noqa: ANN001
