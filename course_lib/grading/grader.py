@@ -32,7 +32,8 @@ import numpy as np
 
 from course_lib.grading import isolation, reports
 from course_lib.grading.attempt import Attempt
-from course_lib.grading.registry import EXERCISES, Case, assess
+from course_lib.grading.model import Case
+from course_lib.grading.registry import EXERCISES, assess
 from course_lib.grading.sandbox import decode
 from course_lib.grading.submissions import Student, answer_cells, collect
 
