@@ -10,8 +10,8 @@ import pytest
 from course_lib import cross_entropy, cross_entropy_grad, log_softmax, logsumexp, softmax
 from course_lib.grading import check
 from course_lib.grading.registry import EXERCISES
-from tests.test_ex06_checks import GOOD as EX06_GOOD
-from tests.test_ex06_checks import OTHER_CASES as EX06_CASES
+from tests.test_language_model_exercises import GOOD as LM_GOOD
+from tests.test_language_model_exercises import OTHER_CASES as LM_CASES
 
 
 def stub(*args, **kwargs):
@@ -62,7 +62,7 @@ GOOD = {
     "softmax_axis": good_softmax, "stable_softmax": good_softmax, "logsumexp": good_lse,
     "cross_entropy": good_ce, "cross_entropy_grad": good_ce_grad,
 }
-GOOD.update(EX06_GOOD)  # lesson 08's exercises, tested in tests/test_ex06_checks.py
+GOOD.update(LM_GOOD)  # lesson 08's exercises: tests/test_language_model_exercises.py
 
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
@@ -598,5 +598,5 @@ TESTED_ELSEWHERE = {
     *((e, "input mutated") for e in EXERCISES),
     ("softmax", "missing keepdims"), ("softmax_axis", "missing keepdims"),
     ("stable_softmax", "missing keepdims"),
-    *((e, m) for e, _, m in EX06_CASES),  # proven in tests/test_ex06_checks.py
+    *((e, m) for e, _, m in LM_CASES),  # proven in tests/test_language_model_exercises.py
 }

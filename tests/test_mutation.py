@@ -30,7 +30,8 @@ import numpy as np
 import pytest
 
 from course_lib.grading.attempt import run_case
-from course_lib.grading.registry import EXERCISES, Case, assess
+from course_lib.grading.model import Case
+from course_lib.grading.registry import EXERCISES, assess
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)

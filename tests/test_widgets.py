@@ -94,7 +94,7 @@ def test_overflow_report_contract_example() -> None:
         overflow_report(1.0, "int8")
 
 
-# --- issue 12: no "-0.000" entropy, a clear message for nan, the modules layered ---------
+# --- no "-0.000" entropy, a clear message for nan, the modules layered -------------------
 
 
 @pytest.mark.parametrize("logits", [[0.0, 40.0], [1.0, 30.0, 2.0], [5.0, -5.0, 0.0, 100.0]])

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from course_lib.grading.attempt import run_case
-from course_lib.grading.registry import EXERCISES, Assessment, assess
+from course_lib.grading.model import Assessment
+from course_lib.grading.registry import EXERCISES, assess
 
 __all__ = ["check"]
 

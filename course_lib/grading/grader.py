@@ -38,7 +38,8 @@ import numpy as np
 
 from course_lib.grading import isolation, reports, runreport
 from course_lib.grading.attempt import Attempt
-from course_lib.grading.registry import EXERCISES, Case, assess
+from course_lib.grading.model import Assessment, Case
+from course_lib.grading.registry import EXERCISES, assess
 from course_lib.grading.sandbox import PROCESSES, decode
 from course_lib.grading.submissions import Student, answer_cells, collect
 from course_lib.grading.untrusted import HostPaths
@@ -209,20 +210,20 @@ def judge(student: Student, exercises: list[str], cases: dict[str, list[Case]],
     results = outcome.results if outcome else {}
     for ex_id in exercises:
         if ex_id in result.messages:
-            result.diagnoses[ex_id] = "no answer"
+            result.diagnoses[ex_id] = "no answer cell"
             continue
         item = results.get(ex_id)
         if item is None:
             why = f" ({outcome.note})" if outcome and outcome.note else ""
             result.messages[ex_id] = f"{ex_id}: no result came back{why}"
-            result.diagnoses[ex_id] = "not graded"
+            result.diagnoses[ex_id] = "no result (the sandbox stopped)"
         elif "error" in item:
             result.messages[ex_id] = f"{ex_id}: {str(item['error'])[:400]}"
-            result.diagnoses[ex_id] = "error"
+            result.diagnoses[ex_id] = "did not run (an error or a timeout)"
         elif not isinstance(item.get("attempts"), list) or len(item["attempts"]) != len(
                 cases[ex_id]):
             result.messages[ex_id] = f"{ex_id}: an incomplete result came back"
-            result.diagnoses[ex_id] = "not graded"
+            result.diagnoses[ex_id] = "no result (the sandbox stopped)"
         else:
             attempts = [_attempt(a if isinstance(a, dict) else {}) for a in item["attempts"]]
             mutated = _only_values(attempts)
@@ -258,13 +259,15 @@ def _only_values(attempts: list[Attempt]) -> bool:
     return mutated
 
 
-def _diagnosis(verdict, attempts: list[Attempt]) -> str:  # noqa: ANN001
-    """What the class summary counts this answer as."""
+def _diagnosis(verdict: Assessment, attempts: list[Attempt]) -> str:
+    """What the class summary counts this answer as: full marks, a catalogued mistake by
+    its name, not implemented, or unexplained (wrong, and no catalogued mistake reproduces
+    it)."""
     if verdict.score == 1.0:
         return "full marks"
     if attempts and all(a.not_implemented for a in attempts):
         return "not implemented"
-    return getattr(verdict, "mistake", None) or "unexplained"
+    return verdict.mistake or "unexplained"
 
 
 # --- the class -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Exercise 06 (lesson 08): `perplexity` and `top_k` in the registry.
+"""The exercises of lesson 08 (exercises/ex06_language_model.ipynb): `perplexity` and `top_k`.
 
 Correct answers pass, stubs say "not implemented", every catalogued mistake written the way a
 learner writes it is named, and mutants of the right answers (off-by-one, wrong axis, wrong
