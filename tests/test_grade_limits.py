@@ -255,3 +255,25 @@ def test_one_default_timeout_at_every_entry_point(monkeypatch) -> None:
     monkeypatch.setattr(grader, "grade", lambda submissions, out, **kw: captured.update(kw))
     platforms.main(["grade", "download.zip", "--out", "/nonexistent-out"])
     assert captured["timeout"] == default and captured["budget"] is None
+
+
+def test_a_shared_process_limit_is_said_loudly(tmp_path, monkeypatch, capsys) -> None:
+    real = isolation.choose("auto")
+    shared = isolation.Isolation(real.mode, real.reason, processes="",
+                                 scratch_capped=real.scratch_capped, landlock=real.landlock)
+    monkeypatch.setattr(isolation, "choose", lambda mode="auto": shared)
+    notebook(tmp_path / "subs" / "honest" / "ex03_softmax.ipynb", HONEST)
+    results = bounded(lambda: grade([tmp_path / "subs"], tmp_path / "out", progress=False))
+    assert results[0].total == 2
+    err = capsys.readouterr().err
+    assert "WARNING: the process limit is SHARED" in err
+    report = (tmp_path / "out" / "run-report.md").read_text()
+    assert "## Warnings" in report and "the process limit is SHARED" in report
+    assert "process limit SHARED by every sandbox" in results[0].output
+
+
+@pytest.mark.parametrize("release, per_namespace", [("5.13.19", False), ("5.14.0", True),
+                                                    ("5.15.0-91-generic", True),
+                                                    ("4.19.0", False), ("6.18.44", True)])
+def test_the_kernel_counts_processes_per_namespace_from_5_14(release, per_namespace) -> None:
+    assert isolation.kernel_counts_processes_per_namespace(release) is per_namespace

@@ -109,9 +109,13 @@ class Isolation:
                     "system without the course, rlimits, Landlock where available)")
         else:
             text = ("isolation: BASIC, bubblewrap could not be used (" + self.reason + "): "
-                    "rlimits and Landlock only; the network is open and a detached process "
-                    "may outlive the run")
+                    "rlimits and Landlock only; the network is open" + self._detached())
         return text + "; " + self._processes() + "; " + self._scratch()
+
+    def _detached(self) -> str:
+        if self.processes == "cgroup":
+            return " (every process a student starts is killed with its cgroup)"
+        return " and a detached process may outlive the run"
 
     def _processes(self) -> str:
         if self.processes:
@@ -129,7 +133,7 @@ class Isolation:
         out = []
         if self.mode != "bwrap":
             out.append("isolation: BASIC, bubblewrap could not be used (" + self.reason
-                       + "): the network is open and a detached process may outlive the run")
+                       + "): the network is open" + self._detached())
         if not self.processes:
             who = "root, whose processes no rlimit counts" if os.geteuid() == 0 and \
                 self.mode != "bwrap" else "the same user"
@@ -295,10 +299,10 @@ class PidsCgroup:
                 continue
             parent = places[kind] / f"course-grader-{os.getpid()}"
             try:
-                if kind == "v2":
-                    if "pids" not in (places[kind] / "cgroup.controllers").read_text().split():
+                if kind == "v2":  # never changes the machine's own cgroups: pids must be on
+                    enabled = (places[kind] / "cgroup.subtree_control").read_text().split()
+                    if "pids" not in enabled:
                         continue
-                    (places[kind] / "cgroup.subtree_control").write_text("+pids")
                 parent.mkdir(exist_ok=True)
                 if kind == "v2":
                     (parent / "cgroup.subtree_control").write_text("+pids")
