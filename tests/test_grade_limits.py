@@ -73,42 +73,30 @@ def my_softmax(x, axis=-1):
 '''
 
 
-def _marked() -> list[int]:
-    found = []
+def _processes(part: str):  # noqa: ANN202
+    """``(pid, /proc/<pid>/<part> as bytes)`` of every process the host can read."""
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                yield int(pid), Path(f"/proc/{pid}/{part}").read_bytes()
             except OSError:
                 continue
-            if MARK.encode() in cmd and b"pytest" not in cmd:
-                found.append(int(pid))
-    return found
+
+
+def _marked() -> list[int]:
+    return [pid for pid, cmd in _processes("cmdline")
+            if MARK.encode() in cmd and b"pytest" not in cmd]
 
 
 def _forker() -> int | None:
     """The forker's pid once it is done forking (it renames itself), else None."""
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                if Path(f"/proc/{pid}/comm").read_text().strip() == DONE:
-                    return int(pid)
-            except OSError:
-                continue
-    return None
+    return next((pid for pid, comm in _processes("comm") if comm.strip() == DONE.encode()),
+                None)
 
 
 def _children(parent: int) -> list[int]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            if f"\nPPid:\t{parent}\n" in status:
-                found.append(int(pid))
-    return found
+    return [pid for pid, status in _processes("status")
+            if f"\nPPid:\t{parent}\n".encode() in status]
 
 
 def _kill(pids: list[int]) -> None:
