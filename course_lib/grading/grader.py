@@ -38,6 +38,8 @@ import numpy as np
 
 from course_lib.grading import isolation, reports, runreport
 from course_lib.grading.attempt import Attempt
+from course_lib.grading.judging import explain_cell_error
+from course_lib.grading.mistakes import near_miss
 from course_lib.grading.model import Assessment, Case
 from course_lib.grading.registry import EXERCISES, assess
 from course_lib.grading.sandbox import PROCESSES, decode
@@ -218,7 +220,8 @@ def judge(student: Student, exercises: list[str], cases: dict[str, list[Case]],
             result.messages[ex_id] = f"{ex_id}: no result came back{why}"
             result.diagnoses[ex_id] = "no result (the sandbox stopped)"
         elif "error" in item:
-            result.messages[ex_id] = f"{ex_id}: {str(item['error'])[:400]}"
+            why = explain_cell_error(ex_id, str(item["error"])[:400])
+            result.messages[ex_id] = f"{ex_id}: {why}"
             result.diagnoses[ex_id] = "did not run (an error or a timeout)"
         elif not isinstance(item.get("attempts"), list) or len(item["attempts"]) != len(
                 cases[ex_id]):
@@ -261,13 +264,18 @@ def _only_values(attempts: list[Attempt]) -> bool:
 
 def _diagnosis(verdict: Assessment, attempts: list[Attempt]) -> str:
     """What the class summary counts this answer as: full marks, a catalogued mistake by
-    its name, not implemented, or unexplained (wrong, and no catalogued mistake reproduces
-    it)."""
+    its name, a near miss (right to a few digits, not to the precision asked), not
+    implemented, or unexplained (wrong, and no catalogued mistake reproduces it)."""
     if verdict.score == 1.0:
         return "full marks"
     if attempts and all(a.not_implemented for a in attempts):
         return "not implemented"
+    if verdict.mistake == NEAR_MISS:
+        return f"near miss ({NEAR_MISS})"
     return verdict.mistake or "unexplained"
+
+
+NEAR_MISS = near_miss(np.dtype(np.float64)).name  # right to a few digits, not to the 1e-9
 
 
 # --- the class -----------------------------------------------------------------------------

@@ -94,9 +94,10 @@ def render(run: Run, table: dict[str, dict[str, list[str]]], markdown: bool) -> 
         lines.append("")
     lines += ["## What the class got wrong" if markdown else "WHAT THE CLASS GOT WRONG", "",
               "Every student in grades.csv, per exercise: each catalogued mistake by its name "
-              "(the one the feedback names), then unexplained (wrong, and no catalogued "
-              "mistake reproduces it), not implemented, and answers that did not run or were "
-              "missing; most frequent first.", ""]
+              "(the one the feedback names), near misses (right to a few digits, not to the "
+              "precision asked), unexplained answers (wrong, and no catalogued mistake "
+              "reproduces them), stubs, and answers that did not run or were missing; most "
+              "frequent first.", ""]
     for ex_id, whats in table.items():
         counted = sum(len(v) for v in whats.values())
         if not counted:

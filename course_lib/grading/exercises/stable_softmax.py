@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.functions import softmax
-from course_lib.grading.cases import arr, far, masked, wide
+from course_lib.grading.cases import arr, below, far, masked, wide
 from course_lib.grading.mistakes import (
     AXIS_IGNORED,
     EXP_FORGOTTEN,
@@ -41,6 +41,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("a vector like [1000, 5]", (np.array([1000.0, 5.0]) + rng.uniform(0, 1, 2),)),
         Case("rows spanning 800 or 1600", (wide(rng, (2, 4)),)),
         Case("a 3-D batch, axis=0", (arr(rng, (3, 2, 4)),), {"axis": 0}),
+        Case("-inf masks (their probability must be exactly 0)", (masked(rng, (3, 5)),)),
     ]
 
 
@@ -57,6 +58,8 @@ def hidden(rng: np.random.Generator) -> list[Case]:
         Case("float32 rows far apart", (far(rng, (2, 3)).astype(np.float32),)),
         Case("ints near 1000", (rng.integers(995, 1005, (3, 4)),)),
         Case("a list with ties", ([[1000.0, 1000.0, 5.0], [-3.0, -3.0, -3.0]],)),
+        Case("slices far below 0 (near -5e4 and -1e300), axis=1",
+             (below(rng, (2, 5, 2), 1),), {"axis": 1}),
     ]
 
 
