@@ -19,7 +19,7 @@ help:
 	@echo "make test       set up .venv, run ruff and every test (unit, notebooks, grader, browser)"
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
+	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=folder)"
 	@echo "make grade-demo grade a synthetic class (correct, wrong, hostile) into build/grade-demo/"
 	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=ex03_softmax SEED=N)"
 	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
@@ -33,7 +33,8 @@ help:
 
 # uv installs when it is on PATH or installs into the venv quickly, pip otherwise (a note
 # says so); the same pinned versions either way, and pip is in the venv for later steps.
-$(STAMP): requirements.txt pyproject.toml
+# These prerequisites are tools/course.py's INPUTS too (the way in without make).
+$(STAMP): requirements.txt pyproject.toml tools/jupyter_settings.py
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 	$(PYTHON) tools/course.py venv
 
@@ -85,7 +86,7 @@ hub-link: venv
 grade: venv
 	@bash tools/ensure_system_packages.sh bubblewrap
 	$(BIN)/python -m course_lib.grade submissions --out grades \
-	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only "$$ONLY")
 
 # The Gradescope bundle (docs/instructor.md): EXERCISES takes exercise ids or notebook names.
 EXERCISES ?= all

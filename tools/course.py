@@ -13,7 +13,8 @@ folder in editable mode. uv does the installing when it is on PATH or installs i
 venv in a few seconds (the version requirements.txt pins; it is about ten times faster
 than pip); otherwise pip does, after a one-line note. Either way the venv holds the same
 pinned versions (uv among them, which the tests use), and pip is in it. The
-venv is rebuilt only when requirements.txt or pyproject.toml is newer than .venv/.installed.
+venv is rebuilt only when one of INPUTS (requirements.txt, pyproject.toml,
+tools/jupyter_settings.py) is newer than .venv/.installed.
 Set COURSE_USE_UV=0 to use pip.
 """
 
@@ -31,7 +32,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
-INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml")  # the stamp's prerequisites
+# the stamp's prerequisites, as in the Makefile; requirements.txt first (uv_pin reads it)
+INPUTS = (ROOT / "requirements.txt", ROOT / "pyproject.toml",
+          ROOT / "tools" / "jupyter_settings.py")
 FIRST_LESSON = "notebooks/00_start_here.ipynb"
 PYTEST_ARGS = ["-n", os.environ.get("JOBS", "2"), "--dist", "loadfile", "--nbval",
                "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "tests"]
