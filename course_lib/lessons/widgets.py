@@ -17,6 +17,7 @@ import numpy as np
 from course_lib.functions import naive_softmax, softmax
 from course_lib.lessons.floats import DTYPES, overflow_threshold
 from course_lib.lessons.plots import overflow_figure, temperature_bars
+from course_lib.lessons.plots import show as show_figure
 
 __all__ = [
     "DTYPES",
@@ -179,7 +180,6 @@ def overflow_report(magnitude: float, dtype: str) -> str:
 def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pragma: no cover
     """A log-scale slider for T (0.05 to 20), editable logits, bars and the entropy readout."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     slider = w.FloatLogSlider(
         value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.01,
@@ -196,8 +196,7 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
                 z = parse_logits(text.value)
             except ValueError:
                 return
-            temperature_bars(z, slider.value)
-            plt.show()
+            show_figure(temperature_bars(z, slider.value))
 
     slider.observe(show, "value")
     text.observe(show, "value")
@@ -208,7 +207,6 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
 def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma: no cover
     """A log-scale magnitude slider (1 to 1e4) and a dtype menu: naive vs stable softmax."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     slider = w.FloatLogSlider(
         value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",
@@ -221,8 +219,7 @@ def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma:
         out.clear_output(wait=True)
         with out:
             print(overflow_report(slider.value, menu.value))
-            overflow_figure(slider.value, menu.value)
-            plt.show()
+            show_figure(overflow_figure(slider.value, menu.value))
 
     slider.observe(show, "value")
     menu.observe(show, "value")
