@@ -205,14 +205,20 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
 
 
 def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma: no cover
-    """A log-scale magnitude slider (1 to 1e4) and a dtype menu: naive vs stable softmax."""
+    """A log-scale magnitude slider (1 to 1e4) and a dtype slider: naive vs stable softmax.
+
+    The dtype is a slider from the narrowest type to the widest, not a drop-down menu: in
+    JupyterLab the arrow keys on a focused menu move between cells instead, while a slider
+    takes them, so both controls move by keyboard alike (Tab to one, then the arrow keys).
+    """
     import ipywidgets as w
 
     slider = w.FloatLogSlider(
         value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",
         continuous_update=False, readout_format=".1f",
     )
-    menu = w.Dropdown(options=list(DTYPES), value=dtype, description="dtype")
+    menu = w.SelectionSlider(options=list(DTYPES), value=dtype, description="dtype",
+                             continuous_update=False)
     out = w.Output()
 
     def show(_change: object = None) -> None:
