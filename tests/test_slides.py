@@ -88,6 +88,10 @@ def test_a_figure_counts_for_many_lines() -> None:
         return cell
 
     assert add_slides.weight(fig()) >= add_slides.FIGURE_LINES
+    with_words = new_code_cell("show(fig, alt='...')", execution_count=1)
+    with_words.outputs = [new_output("display_data", data={
+        "text/html": '<img src="data:image/png;base64,iVBOR" alt="Bars.">', "text/plain": "Bars."})]
+    assert add_slides.weight(with_words) >= add_slides.FIGURE_LINES
     nb = new_notebook(cells=[new_markdown_cell("## A"), fig(), new_markdown_cell("Then."), fig()])
     types = add_slides.slide_types(nb)
     assert types[:2] == ["slide", "-"]

@@ -66,7 +66,9 @@ def weight(cell) -> int:
         return lines + 4 * cell.source.count("$$") // 2 + FIGURE_LINES * cell.source.count("![")
     for out in cell.get("outputs", []):
         data = out.get("data", {})
-        if "image/png" in data or "image/svg+xml" in data or WIDGET_MIME in data:
+        # a figure: an image, a live widget, or an <img> with its alt text (plots.show)
+        if ("image/png" in data or "image/svg+xml" in data or WIDGET_MIME in data
+                or "<img" in "".join(data.get("text/html", ""))):
             lines += FIGURE_LINES
         elif out.get("output_type") == "stream":
             lines += min(OUTPUT_CAP, _text_lines(out.get("text", "")))
