@@ -267,3 +267,29 @@ def test_sampling_widget_by_keyboard(lab, page) -> None:
     before, after, kept = _cutoff_state(text)
     assert kept == 1 and before[0] == pytest.approx(1.0, abs=1e-3)
     assert len(before) == n_tokens
+
+
+# --- figures: JupyterLab shows a lesson's stored figures with their words ------------------
+
+
+def test_stored_figures_show_with_their_words_in_jupyterlab(lab, page) -> None:
+    """Opened, not run (so not trusted): each figure is an image with the notebook's words."""
+    import html as html_lib
+
+    import nbformat
+
+    name = "05_cross_entropy.ipynb"
+    nb = nbformat.read(lab.root / "notebooks" / name, as_version=4)
+    words = [html_lib.unescape(m) for c in nb.cells if c.cell_type == "code"
+             for o in c.outputs for m in re.findall(r'alt="([^"]*)"', o.get("data", {})
+                                                    .get("text/html", ""))]
+    assert len(words) >= 3
+    panel = open_notebook(page, lab.notebook_url(f"notebooks/{name}"))
+    images = panel.locator(".jp-OutputArea-output img")
+    expect(images).to_have_count(len(words))
+    for i, alt in enumerate(words):
+        img = images.nth(i)
+        img.scroll_into_view_if_needed()
+        expect(img).to_have_attribute("alt", alt)
+        expect(img).to_be_visible()
+        assert img.evaluate("e => e.complete && e.naturalWidth > 0"), "the figure is drawn"
