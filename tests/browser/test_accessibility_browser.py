@@ -101,6 +101,18 @@ def test_the_first_tab_skips_to_the_lesson(site, page: Page) -> None:
     assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
 
 
+def test_every_formula_has_a_copy_a_screen_reader_reads(site, page: Page) -> None:
+    """MathJax draws each formula for the eye and keeps a hidden MathML copy for the ear."""
+    page.goto((site / "notebooks" / f"{LESSONS[3].stem}.html").as_uri())
+    expect(page.locator("body[data-math='done']")).to_have_count(1, timeout=30_000)
+    drawn = page.locator(".MathJax").count()
+    assert drawn > 5
+    assert page.locator(".MJX_Assistive_MathML > math").count() == drawn
+    first = page.locator(".MJX_Assistive_MathML > math").first
+    assert first.evaluate("m => m.closest('[aria-hidden=\"true\"]') === null")
+    assert first.text_content().strip(), "the MathML copy holds the formula"
+
+
 @pytest.mark.parametrize("target", DECKS)
 def test_deck_laid_out_whole_has_no_axe_violation(decks, axe, page: Page, target) -> None:
     if target == "index.html":
