@@ -45,6 +45,7 @@ def _wait_for(box: Locator, predicate, what: str, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     text = ""
     while time.monotonic() < deadline:
+        box.scroll_into_view_if_needed()  # JupyterLab may not render cells out of view
         text = output_text(box)
         try:
             if predicate(text):
