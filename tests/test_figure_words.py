@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import types
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -166,7 +167,8 @@ def test_show_publishes_an_image_with_its_words(monkeypatch) -> None:
     import IPython.display
 
     shown = []
-    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    kernel_shell = types.SimpleNamespace(kernel=object())  # what a Jupyter kernel runs in
+    monkeypatch.setattr(IPython, "get_ipython", lambda: kernel_shell)
     monkeypatch.setattr(IPython.display, "display", lambda data, raw: shown.append(data))
     fig, (left, right) = plt.subplots(1, 2)
     plots.describe(right, "a falling line")
@@ -180,6 +182,16 @@ def test_show_publishes_an_image_with_its_words(monkeypatch) -> None:
     assert parser.alts == [words]  # escaped in the attribute, read back whole
     assert data["text/html"].startswith('<img src="data:image/png;base64,iVBORw0KGgo')
     assert not plt.get_fignums(), "the figure is closed once shown"
+
+
+def test_show_outside_a_kernel_prints_the_words(monkeypatch, capsys) -> None:
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    fig, ax = plt.subplots()
+    plots.describe(ax, "one line going up from the origin")
+    plots.show(fig)
+    assert capsys.readouterr().out.strip() == "One line going up from the origin."
 
 
 def _alt(ax_or_fig) -> str:

@@ -114,6 +114,13 @@ def alt_text(fig: Figure) -> str:
 
     Panels are read top to bottom, left to right; two or three side by side are called left,
     (middle,) right. An empty string means the figure has no words yet.
+
+    >>> fig, (rising, falling) = plt.subplots(1, 2)
+    >>> _ = describe(falling, "a falling line")
+    >>> _ = describe(rising, "a rising line")
+    >>> alt_text(fig)
+    'Left: A rising line. Right: A falling line.'
+    >>> plt.close(fig)
     """
     panels = [ax for ax in fig.axes if ax in _WORDS]
     panels.sort(key=lambda ax: (-round(ax.get_position().y1, 3), ax.get_position().x0))
@@ -133,10 +140,16 @@ def show(figure: Figure | Axes | None = None, alt: str | None = None) -> None:
     every panel) says what the whole figure shows; it comes before the panels' words. The
     output is an HTML ``<img>`` with that ``alt`` (what JupyterLab, the course site and the
     slides show and a screen reader reads) and the same words as plain text (for a frontend
-    without HTML). Outside IPython it prints the words and calls ``plt.show()``.
+    without HTML). Outside a Jupyter kernel (a script, a terminal) it prints the words and
+    calls ``plt.show()``.
 
     Raises ``ValueError`` when the figure has no words at all: every figure of the course
     tells a reader who cannot see it what it shows.
+
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [1, 1])
+    >>> show(fig, alt="A flat line at height 1")  # in a script: the words, then plt.show()
+    A flat line at height 1.
     """
     if figure is None:
         fig = plt.gcf()
@@ -154,7 +167,8 @@ def show(figure: Figure | Axes | None = None, alt: str | None = None) -> None:
         )
     from IPython import get_ipython
 
-    if get_ipython() is None:
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):  # a script or a terminal: no HTML
         print(words)
         plt.show()
         return
