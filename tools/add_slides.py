@@ -277,6 +277,10 @@ def plan(nb) -> tuple[list[str], list[Slide]]:
                 kind = "subslide" if follow is not None else "notes"
             else:
                 kind = "-"
+        elif not shows_code(cell) and not is_figure_cell(cell):
+            # too tall to show with its code: a slide of its own (the static decks show its
+            # output, RISE its code and output)
+            kind, h = "subslide", SLIDE_HEIGHT
         else:
             kind = "-" if current.fits(h) else "subslide"
         if kind in ("slide", "subslide"):

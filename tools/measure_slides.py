@@ -10,8 +10,9 @@ screen size; every slide (each vertical step too) is shown in turn and measured:
 - **height**: how tall the content is, in slide heights (1.0 fills the slide);
 - **words**: the words shown (prose, code and output; a formula counts as one word),
   and **prose words** (the markdown cells only); speaker notes are counted apart;
-- **figures**: each figure's size on the slide (slide pixels per image pixel), so a caller
-  can tell how large a figure's lettering looks in the deck.
+- **figures**: each figure's size on the slide (slide pixels per image pixel) and its dpi,
+  so a caller can tell how large a figure's lettering looks in the deck: text drawn at
+  ``P`` pt reads as ``P * dpi * scale / 96`` pt on the 1280 x 720 slide.
 
 Prints, per lesson and size: slides, slides that do not fit, words per slide (median and
 max). The browser test tests/browser/test_slides_browser.py fails on any breach.
@@ -99,6 +100,15 @@ _MEASURE_JS = r"""
     return n;
   };
   const notes = [...slide.querySelectorAll("aside.notes")];
+  const dpiOf = (src) => {  // a PNG's pHYs chunk, if any: its pixels per inch
+    if (!src.startsWith("data:image/png;base64,")) return null;
+    const bin = atob(src.slice(22, 22 + 400));
+    const k = bin.indexOf("pHYs");
+    if (k < 0 || bin.charCodeAt(k + 12) !== 1) return null;  // unit 1: per metre
+    const perMetre = ((bin.charCodeAt(k + 4) << 24) >>> 0) + (bin.charCodeAt(k + 5) << 16)
+      + (bin.charCodeAt(k + 6) << 8) + bin.charCodeAt(k + 7);
+    return perMetre * 0.0254;
+  };
   const figures = [...slide.querySelectorAll("img")].filter(shown).map((img) => {
     // the picture as drawn: object-fit "contain" keeps its shape inside the img box
     const r = img.getBoundingClientRect();
@@ -107,8 +117,9 @@ _MEASURE_JS = r"""
     const sx = fit ? boxScale : r.width / img.naturalWidth;
     return {width: img.naturalWidth * sx / scale, height: img.naturalHeight * sx / scale,
             natural_width: img.naturalWidth, natural_height: img.naturalHeight,
-            slide_px_per_image_px: sx / scale};
+            slide_px_per_image_px: sx / scale, dpi: dpiOf(img.src)};
   });
+  const noteText = notes.map((a) => a.textContent.replace(/\s+/g, " ")).join(" ");
   const heading = slide.querySelector("h1, h2, h3");
   const idx = Reveal.getIndices(slide);
   const empty = top === Infinity;
@@ -122,6 +133,7 @@ _MEASURE_JS = r"""
     words: words(slide, null),
     prose_words: words(slide, ".jp-MarkdownCell:not(aside.notes *)"),
     notes_words: notes.reduce((n, a) => n + words(a, null), 0),
+    notes_text: noteText,
     figures: figures,
   };
 }
@@ -144,6 +156,7 @@ class Slide:
     words: int
     prose_words: int
     notes_words: int
+    notes_text: str = ""
     figures: list[dict] = field(default_factory=list)
 
     @property
