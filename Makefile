@@ -26,7 +26,7 @@ help:
 	@echo "make slides     static reveal.js decks into build/slides/ (needs npm for reveal.js)"
 	@echo "make slide-breaks  reset the lessons' RISE slide boundaries after editing a lesson"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/jupyter_settings.py
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt

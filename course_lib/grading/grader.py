@@ -32,7 +32,9 @@ import numpy as np
 
 from course_lib.grading import isolation, reports
 from course_lib.grading.attempt import Attempt
-from course_lib.grading.registry import EXERCISES, Case, assess
+from course_lib.grading.judging import explain_cell_error
+from course_lib.grading.model import Case
+from course_lib.grading.registry import EXERCISES, assess
 from course_lib.grading.sandbox import decode
 from course_lib.grading.submissions import Student, answer_cells, collect
 
@@ -141,7 +143,8 @@ def judge(student: Student, exercises: list[str], cases: dict[str, list[Case]],
             why = f" ({outcome.note})" if outcome and outcome.note else ""
             result.messages[ex_id] = f"{ex_id}: no result came back{why}"
         elif "error" in item:
-            result.messages[ex_id] = f"{ex_id}: {str(item['error'])[:400]}"
+            why = explain_cell_error(ex_id, str(item["error"])[:400])
+            result.messages[ex_id] = f"{ex_id}: {why}"
         elif not isinstance(item.get("attempts"), list) or len(item["attempts"]) != len(
                 cases[ex_id]):
             result.messages[ex_id] = f"{ex_id}: an incomplete result came back"
