@@ -410,9 +410,6 @@ def fetch_reveal(dest: Path, cache: Path) -> None:
                     target.write_bytes(src.read())
 
 
-WIDGET_TEXT_LINES = 8  # a widget's stored text longer than this goes to the notes of a deck
-
-
 def _note_cell(source: str, outputs: list | None = None):
     """A speaker-notes cell of a deck: code (or only outputs) the audience does not see."""
     note = nbformat.v4.new_code_cell(source)
@@ -428,8 +425,8 @@ def lecture_cells(nb) -> int:
 
     - A figure cell shows its figure, and a cell whose code and output would not fit on one
       slide shows its output (``add_slides.shows_code``): the code follows as a speaker note.
-    - A widget shown at its starting values keeps its figure; stored text longer than
-      ``WIDGET_TEXT_LINES`` lines moves to the speaker notes.
+    - A widget shown at its starting values keeps its figure on the slide; the text it
+      printed moves to the speaker notes (RISE shows the live widget, text and all).
 
     Returns the number of notes added.
     """
@@ -444,11 +441,10 @@ def lecture_cells(nb) -> int:
             cells.append(_note_cell(cell.source))
         if any("course-widget-note" in str(o.get("data", {}).get("text/html", ""))
                for o in cell.outputs):
-            long = [o for o in cell.outputs if o.get("output_type") == "stream"
-                    and o.get("text", "").count("\n") > WIDGET_TEXT_LINES]
-            if long:
-                cell.outputs = [o for o in cell.outputs if o not in long]
-                cells.append(_note_cell("", long))
+            text = [o for o in cell.outputs if o.get("output_type") == "stream"]
+            if text:
+                cell.outputs = [o for o in cell.outputs if o not in text]
+                cells.append(_note_cell("", text))
     added = len(cells) - len(nb.cells)
     nb.cells = cells
     return added
