@@ -216,7 +216,7 @@ def test_the_palette_check_sees_a_foreign_colour() -> None:
     plt.close(fig)
 
 
-COLOUR_LITERAL = re.compile(r"""(?:colou?r|c|edgecolors?|facecolor)\s*=\s*["']([^"']+)["']""")
+COLOUR_LITERAL = re.compile(r"""\b(?:colou?r|c|edgecolors?|facecolor)\s*=\s*["']([^"']+)["']""")
 CMAP_LITERAL = re.compile(r"""cmap\s*=\s*["']([^"']+)["']""")
 # sequential or diverging maps that keep their order in lightness for every reader
 SAFE_CMAPS = {"Blues", "Greys", "gray", "gray_r", "RdBu_r", "RdBu", "viridis", "cividis"}

@@ -335,4 +335,5 @@ def assess(ex: Exercise, cases: list[Case], attempts: list[Attempt]) -> Assessme
     if mistake is not None:
         lines.append(f"It looks like: {mistake.name}. Hint: {mistake.hint}.")
     lines.append("First failure: " + failures[0])
-    return Assessment(False, score, "\n".join(lines), failures)
+    return Assessment(False, score, "\n".join(lines), failures,
+                      mistake.name if mistake is not None else None)

@@ -102,10 +102,12 @@ class Exercise:
 
 @dataclass
 class Assessment:
-    """The verdict on one exercise: passed, a score from 0 to 1, a message in words, and
-    one line per failing case."""
+    """The verdict on one exercise: passed, a score from 0 to 1, a message in words, one
+    line per failing case, and the name of the catalogued mistake the message names (None
+    when it names none), which the grader's run report counts over the class."""
 
     passed: bool
     score: float
     message: str
     failures: list[str] = field(default_factory=list)
+    mistake: str | None = None

@@ -226,7 +226,7 @@ def plot_decision_regions(
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
+    ax.legend(loc="upper right", framealpha=0.9)
     if title:
         ax.set_title(title)
     right = float(np.mean(np.asarray(predict(X)) == y))
@@ -295,7 +295,7 @@ def show_images(
         ax.set_axis_off()
         if k < n:
             ax.imshow(images[k], cmap="gray_r", vmin=0.0, vmax=1.0)
-            ax.set_title(names[k], fontsize=9)
+            ax.set_title(names[k])
     fig.tight_layout()
     side = "x".join(str(d) for d in np.shape(images[0])) if n else "0"
     describe(fig, f"{n} small grey {side}-pixel images, dark strokes on white, in "
@@ -319,9 +319,11 @@ def plot_bars(
     if highlight is not None:
         colors[highlight], hatches[highlight] = COLORS[1], "//"
     bars = ax.bar(x, probs, color=colors, edgecolor=EDGE, linewidth=0.6, hatch=hatches)
-    ax.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=8, padding=1)
+    crowded = len(probs) > 6  # labels of many bars stand upright so they do not overlap
+    ax.bar_label(bars, labels=[f"{p:.2f}" for p in probs], padding=2,
+                 rotation=90 if crowded else 0)
     ax.set_xticks(x, labels)
-    ax.set_ylim(0, 1.08)
+    ax.set_ylim(0, 1.3 if crowded else 1.12)
     ax.set_ylabel("probability")
     if title:
         ax.set_title(title)
@@ -375,7 +377,7 @@ def plot_reliability(ax: Axes, bins: ReliabilityBins, title: str | None = None) 
     ax.set_xlabel("confidence (largest probability)")
     ax.set_ylabel("accuracy")
     ax.set_aspect("equal")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     if title:
         ax.set_title(title)
     over = int(np.sum(conf > acc))
@@ -415,7 +417,7 @@ def temperature_bars(logits: np.ndarray, temperature: float, ax: Axes | None = N
     ax.set_xlabel("logit of each class")
     ax.set_ylabel("probability")
     ax.set_ylim(0.0, 1.05)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, not on them
     logits = ", ".join(f"{v:g}" for v in z)
     describe(ax, f"Bars of the softmax probabilities of the logits [{logits}] at "
              f"T = {temperature:.2f}: {_values(p)}. A short line at height 1 marks the "
@@ -440,15 +442,15 @@ def overflow_figure(magnitude: float, dtype: str, ax: Axes | None = None) -> Axe
         chosen = name == dtype
         ax.barh(i, t, color=COLORS[2], alpha=0.8 if chosen else 0.35, edgecolor=EDGE,
                 linewidth=1.2 if chosen else 0.6, hatch="//" if chosen else "")
-        ax.text(t * 1.08, i, f"exp overflows past {t:.2f}", va="center", fontsize=8)
+        ax.text(t * 1.08, i, f"exp overflows past {t:.2f}", va="center")
         said.append(f"{name} past {t:.2f}")
     ax.axvline(magnitude, color=COLORS[1], lw=2, label=f"largest logit = {magnitude:.3g}")
     ax.set_xscale("log")
     ax.set_xlim(1, 2e5)
     ax.set_yticks(range(len(DTYPES)), list(DTYPES))
     ax.set_xlabel("logit (log scale)")
-    ax.set_title(f"naive softmax in {dtype}: safe while the red line is left of its bar")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"naive softmax in {dtype}:\nsafe while the red line is left of its bar")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.3))  # below: clear of the labels
     safe = float(np.asarray(magnitude, dtype=dtype)) <= overflow_threshold(dtype)  # as stored
     describe(ax, f"Horizontal bars, log scale: exp overflows in {'; '.join(said)}. A red "
              f"vertical line marks the largest logit, {magnitude:.3g}, which is "
@@ -474,8 +476,8 @@ def smooth_max_figure(ax: Axes | None = None) -> Axes:
     ax.plot(x, pairs.max(axis=-1) + np.log(2), ls="--", color="gray", label="max + log 2")
     ax.set_xlabel("x")
     ax.set_ylabel("value")
-    ax.set_title("logsumexp: a smooth maximum, never more than log n above it")
-    ax.legend(fontsize=8)
+    ax.set_title("logsumexp: a smooth maximum,\nnever more than log n above it")
+    ax.legend()
     describe(ax, "Three curves for x from -6 to 6: max(0, x) (dotted) has a corner at 0; "
              "logsumexp([0, x]) (solid) runs smoothly between it and max + log 2 (dashed), "
              f"touching max far from 0 and reaching log 2 = {np.log(2):.2f} at x = 0")
@@ -526,8 +528,8 @@ def why_exp_figure() -> Figure:
     axes[0].set_title("share of class 0 for the scores [x, 1, 0]")
     axes[1].set_xlabel("shift c added to every score")
     axes[1].set_title("share of the top class for [1, 3, 2] + c")
-    axes[0].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
     describe(fig, "Three rules that turn scores into shares: softmax (solid), x / sum x "
              "(dashed) and x squared / sum x squared (dash-dot), against a band from 0 to 1 "
              "where a probability lives")
