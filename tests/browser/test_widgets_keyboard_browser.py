@@ -286,7 +286,8 @@ def test_stored_figures_show_with_their_words_in_jupyterlab(lab, page) -> None:
     assert len(words) >= 3
     panel = open_notebook(page, lab.notebook_url(f"notebooks/{name}"))
     images = panel.locator(".jp-OutputArea-output img")
-    expect(images).to_have_count(len(words))
+    # JupyterLab renders a long notebook's cells a few at a time after it opens
+    expect(images).to_have_count(len(words), timeout=60_000)
     for i, alt in enumerate(words):
         img = images.nth(i)
         img.scroll_into_view_if_needed()
