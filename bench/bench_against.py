@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref", default="main", help="git revision to compare with")
     parser.add_argument("--quick", action="store_true", help="small shapes, few repeats")
+    parser.add_argument("--case", default="", help="only the shapes whose label holds this text")
     parser.add_argument("--self-check", action="store_true",
                         help="time --ref against itself: the ratios show the noise")
     args = parser.parse_args(argv)
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         print(header)
         print("-" * len(header))
         for label, shape, axis in _cases(args.quick):
+            if args.case not in label:
+                continue
             for dtype in (np.float32, np.float64):
                 x = (rng.standard_normal(shape) * 3).astype(dtype)
                 labels = rng.integers(0, shape[axis], size=np.delete(np.array(shape), axis))

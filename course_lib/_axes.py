@@ -34,7 +34,7 @@ from course_lib._validation import check_axis, require_nonempty
 __all__ = ["Slices", "check_where", "slices"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Slices:
     """An input seen as slices along one axis, and how to put results back."""
 
@@ -44,8 +44,12 @@ class Slices:
     shape: tuple[int, ...]  # the caller's shape
     merged: tuple[int, ...] | None  # the caller's axes merged into the last one, or None
 
-    def full(self, out: np.ndarray) -> np.ndarray:
-        """A result of the shape of ``a``, in the caller's layout."""
+    def full(self, out: np.ndarray, nothing_taken: float = np.nan) -> np.ndarray:
+        """A result of the shape of ``a``, in the caller's layout, with ``nothing_taken`` on
+        the slices where the mask takes no entry (JAX's 0 for softmax, ``-inf`` for its log,
+        where the rule for an all ``-inf`` slice would give NaN)."""
+        if self.where is not None:
+            np.copyto(out, nothing_taken, where=~self.where.any(axis=self.axis, keepdims=True))
         if self.merged is None:
             return out
         kept = [n for i, n in enumerate(self.shape) if i not in self.merged]

@@ -27,7 +27,8 @@ def as_float_array(x: Any, name: str = "x", func: str = "this function") -> np.n
     """Return ``x`` as a floating-point array without copying when it already is one.
 
     Integers and booleans become float64; float16, float32 and float64 (and longdouble) keep
-    their dtype. Complex and object arrays are refused with ``TypeError``: complex numbers
+    their dtype (in the machine's byte order: a byte-swapped array is converted). Complex
+    and object arrays are refused with ``TypeError``: complex numbers
     have no order, and an object array may hold anything (convert one that holds numbers
     with ``np.asarray(x, dtype=float)``). The caller must never write into the result: it
     may be the caller's array.
@@ -41,7 +42,7 @@ def as_float_array(x: Any, name: str = "x", func: str = "this function") -> np.n
         ) from None
     kind = a.dtype.kind
     if kind == "f":
-        return a
+        return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
     if kind in "biu":
         return a.astype(np.float64)
     why = {
@@ -55,6 +56,9 @@ def as_float_array(x: Any, name: str = "x", func: str = "this function") -> np.n
     )
 
 
+_INTEGERS = (int, np.integer)
+
+
 def check_axis(
     a: np.ndarray, axis: Any, func: str = "this function", several: bool = False
 ) -> int:
@@ -63,7 +67,7 @@ def check_axis(
     ``several=True`` is for functions that also take a tuple of axes or ``None`` (the
     softmax family): their messages say so.
     """
-    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+    if type(axis) is not int and (isinstance(axis, bool) or not isinstance(axis, _INTEGERS)):
         kinds = ("an integer such as -1 or 0, a tuple of integers, or None (the whole array)"
                  if several else "a single integer such as -1 or 0")
         raise TypeError(f"{func} needs axis to be {kinds}, got {axis!r}")

@@ -159,7 +159,7 @@ def softmax(
             else:  # the same four steps for a long slice, one piece at a time
                 softmax_in_pieces(xb, m, t, ob)
             non_finite_limits(xb, m, ob, log=False)
-    return s.full(nothing_taken(out, s, 0.0))
+    return s.full(out, nothing_taken=0.0)
 
 
 def log_softmax(
@@ -233,7 +233,7 @@ def log_softmax(
                 for p, o in zip(pieces(xb), pieces(ob), strict=True):
                     np.subtract(shifted(p, m, t), rest, out=o, casting="unsafe")
             non_finite_limits(xb, m, ob, log=True)
-    return s.full(nothing_taken(out, s, -np.inf))
+    return s.full(out, nothing_taken=-np.inf)
 
 
 def logsumexp(
@@ -425,7 +425,7 @@ def blocks(
 
     With a mask ``where`` (bool, the first array's shape), the first array's block comes
     with its excluded entries replaced by ``-inf``, the mask of softmax: one block-sized
-    copy, never one of the whole input (see :func:`nothing_taken` for slices with none).
+    copy, never one of the whole input (slices with none: :meth:`Slices.full`).
     """
     if where is not None:
         for xb, wb, *rest in blocks(axis, arrays[0], where, *arrays[1:], out=out):
@@ -436,6 +436,9 @@ def blocks(
     per = max(1, BLOCK // n)
     if inner == 1:  # the slices are rows already (out is C-contiguous: writes go through)
         rows = [np.ascontiguousarray(v).reshape(-1, v.shape[axis]) for v in (*arrays, out)]
+        if len(rows[0]) <= per:  # one block: the whole array
+            yield tuple(rows)
+            return
         for i in range(0, len(rows[0]), per):
             yield tuple(r[i : i + per] for r in rows)
         return
@@ -484,27 +487,19 @@ def softmax_in_pieces(x: np.ndarray, m: np.ndarray, t: float, out: np.ndarray) -
         np.divide(o, big + small, out=o)
 
 
-def nothing_taken(out: np.ndarray, s: Slices, value: float) -> np.ndarray:
-    """``out`` with ``value`` on the slices where the mask ``s.where`` takes no entry.
-
-    Such a slice is empty by the caller's choice: JAX's answer is 0 for softmax and
-    ``-inf`` for its log, where the rule for an all ``-inf`` slice would give NaN.
-    """
-    if s.where is not None:
-        np.copyto(out, value, where=~s.where.any(axis=s.axis, keepdims=True))
-    return out
-
-
-def work_dtype(x: np.ndarray) -> np.dtype:
-    """The precision the work is done in: float64, or longdouble for longdouble input."""
-    return np.promote_types(x.dtype, np.float64)
+_FULL = frozenset({np.dtype(np.float64), np.dtype(np.longdouble)})
 
 
 def full_precision(dtype: np.dtype) -> bool:
     """True when results are kept in the working precision itself (float64, longdouble):
     then every rounding counts. float16 and float32 results are rounded once at the end,
     from a float64 value far more precise than they are."""
-    return dtype == np.promote_types(dtype, np.float64)
+    return dtype in _FULL
+
+
+def work_dtype(x: np.ndarray) -> np.dtype:
+    """The precision the work is done in: float64, or longdouble for longdouble input."""
+    return x.dtype if x.dtype in _FULL else np.dtype(np.float64)
 
 
 def non_finite_limits(x: np.ndarray, m: np.ndarray, out: np.ndarray, log: bool) -> None:

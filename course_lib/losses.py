@@ -24,8 +24,10 @@ from numpy.typing import ArrayLike
 from course_lib._validation import as_float_array, check_axis, require_nonempty
 from course_lib.functions import (
     BLOCK,
+    _all_finite,
     blocks,
     exact_sum_parts,
+    full_precision,
     log1p_rest,
     log_softmax,
     pieces,
@@ -40,7 +42,7 @@ Reduction = Literal["mean", "sum", "none"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Problem:
     """The checked arguments of one call."""
 
@@ -184,10 +186,9 @@ def _per_sample(prob: _Problem) -> np.ndarray:
     ``-log p_k = log1p(rest) - (x_k - max)`` adds two numbers that are never negative, so
     nothing cancels and even a tiny loss keeps its full precision; ``log1p(rest)`` comes
     from :func:`~course_lib.functions.log1p_rest`, block by block as in
-    :func:`~course_lib.functions.softmax`, without an array of log-probabilities. A row whose
-    loss overflows although its logits are finite (a spread beyond the float range, as in
-    ``[1.7e308, -1.7e308]``) is computed again at a quarter of the scale, where
-    ``x_k - max`` cannot overflow, so it is ``inf`` only when the exact loss is.
+    :func:`~course_lib.functions.softmax`, without an array of log-probabilities. Rows with
+    non-finite logits, or whose loss overflows although their logits are finite (a spread
+    beyond the float range, as in ``[1.7e308, -1.7e308]``), are redone by :func:`_fix_rows`.
     """
     a, ax = prob.a, prob.axis
     out = np.empty(a.shape[:ax] + (1,) + a.shape[ax + 1 :], work_dtype(a))
@@ -198,18 +199,33 @@ def _per_sample(prob: _Problem) -> np.ndarray:
             top = xb.argmax(axis=-1, keepdims=True)
             lse = log1p_rest(xb, top, m, 1.0)  # logsumexp(x) - max(x)
             ob[...] = _block_loss(xb, tb, prob, _minus_log_p(lse, m))
-            if not np.isfinite(m).all():  # NaN, all -inf or +inf: log_softmax's limits
-                logp = log_softmax(xb)
-                np.copyto(ob, _block_loss(logp, tb, prob, lambda v: 0.0 - v),
-                          where=~np.isfinite(m))
-            big = np.isinf(ob[:, 0]) & np.isfinite(m[:, 0])
-            if big.any():  # the same at scale 1/4 (x / 4 is exact): inf only if it is so
-                quarter = _minus_log_p(lse[big] * 0.25, m[big] * 0.25)
-                ob[big] = 4.0 * _block_loss(xb[big] * 0.25, tb[big], prob, quarter)
+            if not (_all_finite(m) and _all_finite(ob)):  # inf or NaN logits, an overflow
+                _fix_rows(xb, tb, ob, m, lse, prob)
     per = out.reshape(a.shape[:ax] + a.shape[ax + 1 :])
     if prob.ignored is not None:
         per[prob.ignored] = 0.0  # whatever their logits hold
     return per
+
+
+def _fix_rows(
+    x: np.ndarray, t: np.ndarray, out: np.ndarray, m: np.ndarray, lse: np.ndarray,
+    prob: _Problem,
+) -> None:
+    """Redo the rows of a block whose logits are not all finite, or whose loss overflowed.
+
+    A row whose maximum ``m`` is not finite (NaN, all ``-inf``, ``+inf``) takes the limits
+    of :func:`~course_lib.functions.log_softmax`. A row of finite logits whose loss
+    overflowed (a spread beyond the float range) is redone at a quarter of the scale, where
+    ``x - m`` cannot overflow, and is ``inf`` only if the exact loss is.
+    """
+    odd = ~np.isfinite(m[:, 0])
+    if odd.any():
+        logp = log_softmax(x[odd])
+        out[odd] = _block_loss(logp, t[odd], prob, lambda v: 0.0 - v)
+    big = np.isinf(out[:, 0]) & ~odd
+    if big.any():
+        quarter = _minus_log_p(lse[big] * 0.25, m[big] * 0.25)
+        out[big] = 4.0 * _block_loss(x[big] * 0.25, t[big], prob, quarter)
 
 
 def _minus_log_p(r: np.ndarray, m: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -276,12 +292,12 @@ def _total(v: np.ndarray, divisor: Any = 1) -> Any:
     v = v.ravel()
     if v.dtype != np.float64:  # longdouble: its extra bits make NumPy's sum ample
         return v.sum() / divisor
+    if v.size <= BLOCK:
+        try:
+            return math.fsum(v.tolist()) / divisor  # Python floats: inf, never a warning
+        except OverflowError:  # partial sums beyond the range: add a scaled copy
+            return math.fsum(np.ldexp(v, -64).tolist()) / divisor * 2.0**64  # inf if beyond
     with np.errstate(all="ignore"):
-        if v.size <= BLOCK:
-            try:
-                return np.float64(math.fsum(v.tolist())) / divisor
-            except OverflowError:  # partial sums beyond the range: add a scaled copy
-                return np.ldexp(np.float64(math.fsum(np.ldexp(v, -64).tolist())) / divisor, 64)
         top = float(np.max(v))
         if not 0.0 < top < math.inf:  # all 0, or inf or NaN, which the sum keeps
             return np.add.reduce(v) / divisor
@@ -392,20 +408,19 @@ def cross_entropy(
     array([0.1269, 2.1269, 0.    ])
     >>> cross_entropy(z, [0, 0, -100], ignore_index=-100).round(4)  # mean of 2 samples
     np.float64(1.1269)
-    >>> cross_entropy(z, [0, 1, 0], weight=[1.0, 3.0]).round(4)  # (0.12693 + 3 * 0.12693 + 0.00005) / 5
+    >>> w = [1.0, 3.0]  # class 1 counts 3 times: (0.12693 + 3 * 0.12693 + 0.00005) / 5
+    >>> cross_entropy(z, [0, 1, 0], weight=w).round(4)
     np.float64(0.1016)
     """
     prob = _check_inputs(
         logits, targets, axis, reduction, label_smoothing, weight, ignore_index, "cross_entropy"
     )
     per = _per_sample(prob)
-    dtype = prob.a.dtype
-    with np.errstate(over="ignore"):  # a loss beyond the range of dtype is inf, quietly
-        if reduction == "none":
-            return per.astype(dtype, copy=False)
-        if reduction == "sum":
-            return dtype.type(_total(per))
-        return dtype.type(_total(per, _denominator(prob, "cross_entropy")))
+    if reduction == "sum":
+        per = _total(per)
+    elif reduction == "mean":
+        per = _total(per, _denominator(prob, "cross_entropy"))
+    return _in_dtype(per, prob.a.dtype)
 
 
 def cross_entropy_grad(
@@ -472,8 +487,20 @@ def cross_entropy_grad(
         np.copyto(g, 0.0, where=np.expand_dims(prob.ignored, ax))
     if reduction == "mean":
         g /= _denominator(prob, "cross_entropy_grad")
+    return _in_dtype(g, a.dtype)
+
+
+def _in_dtype(v: Any, dtype: np.dtype) -> Any:
+    """``v`` (an array or a number) in ``dtype``: a value beyond its range is inf, quietly."""
+    if isinstance(v, np.ndarray):
+        if v.dtype == dtype:
+            return v
+        with np.errstate(over="ignore"):
+            return v.astype(dtype)
+    if full_precision(dtype):
+        return dtype.type(v)
     with np.errstate(over="ignore"):
-        return g.astype(a.dtype, copy=False)
+        return dtype.type(v)
 
 
 def _label_grad(g: np.ndarray, prob: _Problem, wb: np.ndarray | None) -> None:
