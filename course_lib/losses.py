@@ -506,10 +506,11 @@ def _in_dtype(v: Any, dtype: np.dtype) -> Any:
 def _label_grad(g: np.ndarray, prob: _Problem, wb: np.ndarray | None) -> None:
     """Turn ``g = softmax(z)`` into the gradient for class labels, in place.
 
-    Per sample, ``A p - c`` off the label and ``-A sum_{j != y} p_j + eps / K (W - w_y)`` on
-    it, with ``A = (1 - eps) w_y + eps / K W``, ``c = eps / K w`` and ``W = sum(w)`` (all
-    weights 1 without ``weight``: ``A = 1``). The label's entry is never ``p_y - 1``
-    computed by subtraction, which would cancel when ``p_y`` is close to 1.
+    Per sample, ``A p_j - c_j`` off the label, with ``A = (1 - eps) w_y + eps / K W``,
+    ``c = eps / K w`` and ``W = sum(w)`` (all weights 1 without ``weight``: ``A = 1``). On
+    the label it is ``A p_y - t_y`` with ``t_y = (1 - eps + eps / K) w_y``; when ``p_y`` is
+    close to 1 that subtraction would cancel what is known more exactly, so there it is
+    ``eps / K (W - w_y) - A sum_{j != y} p_j`` (for ``eps = 0``: ``-w_y sum_{j != y} p_j``).
     """
     ax, k, eps, w = prob.axis, prob.classes, prob.eps, prob.weight
     lab = np.expand_dims(prob.t, ax)
@@ -519,14 +520,14 @@ def _label_grad(g: np.ndarray, prob: _Problem, wb: np.ndarray | None) -> None:
     rest = np.expand_dims(np.ascontiguousarray(np.moveaxis(g, ax, -1)).sum(axis=-1), ax)
     np.copyto(rest, p_y, where=np.isnan(p_y))  # a NaN row (one class too) stays NaN
     if w is None:
-        big_w, w_y, scale = float(k), 1.0, 1.0
+        big_w, w_y, scale = k, 1.0, 1.0
     else:
-        big_w, w_y = float(w.sum()), w[lab]
+        big_w, w_y = _total(w), w[lab]
         scale = (1.0 - eps) * w_y + (eps / k) * big_w
         g *= scale
-    if eps > 0:
-        g -= (eps / k) * (1.0 if wb is None else wb)
     label = -scale * rest
     if eps > 0:
-        label = label + (eps / k) * (big_w - w_y)
+        g -= (eps / k) * (1.0 if wb is None else wb)
+        t_y = (1.0 - eps + eps / k) * w_y
+        label = np.where(p_y > 0.5, label + (eps / k) * (big_w - w_y), scale * p_y - t_y)
     np.put_along_axis(g, lab, label, axis=ax)
