@@ -81,6 +81,7 @@ def _prepare(x: ArrayLike, axis: Any, func: str, where: ArrayLike | None = None)
 
 # --- the softmax family -------------------------------------------------------------------
 
+
 def softmax(
     x: ArrayLike, axis: Axis = -1, temperature: float = 1.0, where: ArrayLike | None = None
 ) -> np.ndarray:
@@ -272,7 +273,8 @@ def logsumexp(
     ``return_sign``). Edge cases: an all ``-inf`` slice gives ``-inf`` (the log of an empty
     sum), and so does a slice with no entry taken by ``where``; any ``+inf`` gives ``+inf``;
     NaN gives NaN. A single number with ``axis=None`` gives itself, and ``axis=()`` gives
-    ``x`` back. An empty slice raises ``ValueError`` (SciPy returns ``-inf``).
+    ``x`` back. An empty slice raises ``ValueError`` (SciPy returns ``-inf``). Layouts,
+    longdouble, complex and object arrays as in :func:`softmax`.
 
     Examples
     --------
