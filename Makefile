@@ -19,14 +19,14 @@ help:
 	@echo "make test       set up .venv, run ruff and every test (unit, notebooks, grader, browser)"
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
+	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=folder)"
 	@echo "make grade-demo grade a synthetic class (correct, wrong, hostile) into build/grade-demo/"
 	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=ex03_softmax SEED=N)"
 	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
 	@echo "make slides     static reveal.js decks into build/slides/ (needs npm for reveal.js)"
 	@echo "make slide-breaks  reset the lessons' RISE slide boundaries after editing a lesson"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/jupyter_settings.py
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -72,7 +72,7 @@ exercises: venv
 grade: venv
 	@bash tools/ensure_system_packages.sh bubblewrap
 	$(BIN)/python -m course_lib.grade submissions --out grades \
-	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only "$$ONLY")
 
 # The Gradescope bundle (docs/instructor.md): EXERCISES takes exercise ids or notebook names.
 EXERCISES ?= all

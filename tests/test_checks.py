@@ -10,8 +10,8 @@ import pytest
 from course_lib import cross_entropy, cross_entropy_grad, log_softmax, logsumexp, softmax
 from course_lib.grading import check
 from course_lib.grading.registry import EXERCISES
-from tests.test_ex06_checks import GOOD as EX06_GOOD
-from tests.test_ex06_checks import OTHER_CASES as EX06_CASES
+from tests.test_language_model_exercises import GOOD as LM_GOOD
+from tests.test_language_model_exercises import OTHER_CASES as LM_CASES
 
 
 def stub(*args, **kwargs):
@@ -62,7 +62,7 @@ GOOD = {
     "softmax_axis": good_softmax, "stable_softmax": good_softmax, "logsumexp": good_lse,
     "cross_entropy": good_ce, "cross_entropy_grad": good_ce_grad,
 }
-GOOD.update(EX06_GOOD)  # lesson 08's exercises, tested in tests/test_ex06_checks.py
+GOOD.update(LM_GOOD)  # lesson 08's exercises: tests/test_language_model_exercises.py
 
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
@@ -477,7 +477,26 @@ def grad_no_onehot(logits, targets):
     return good_softmax(logits) / len(targets)
 
 
+def max_loop_from_zero(x, axis=-1):
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
+    best = np.zeros(x.shape[:-1])  # the loop starts from 0 ...
+    for i in range(x.shape[-1]):
+        best = np.maximum(best, x[..., i])  # ... so an all-negative row gives 0
+    return best
+
+
+def argmax_loop_from_minus_9999(x, axis=-1):
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
+    best, where = np.full(x.shape[:-1], -9999.0), np.zeros(x.shape[:-1], dtype=int)
+    for i in range(x.shape[-1]):
+        bigger = x[..., i] > best
+        best, where = np.where(bigger, x[..., i], best), np.where(bigger, i, where)
+    return where
+
+
 OTHER_CASES = [
+    ("max", max_loop_from_zero, "loop started from a fixed value"),
+    ("argmax", argmax_loop_from_minus_9999, "loop started from a fixed value"),
     ("max", max_whole, "whole-array maximum"),
     ("max", max_keepdims, "missing axis removal (keepdims)"),
     ("max", max_argmax, "argmax returned"),
@@ -598,5 +617,5 @@ TESTED_ELSEWHERE = {
     *((e, "input mutated") for e in EXERCISES),
     ("softmax", "missing keepdims"), ("softmax_axis", "missing keepdims"),
     ("stable_softmax", "missing keepdims"),
-    *((e, m) for e, _, m in EX06_CASES),  # proven in tests/test_ex06_checks.py
+    *((e, m) for e, _, m in LM_CASES),  # proven in tests/test_language_model_exercises.py
 }

@@ -1,4 +1,5 @@
-"""course_lib.functions against the seeds' numbers, scipy, and the DESIGN.md behaviour list."""
+"""course_lib.functions against the seeds' numbers, scipy, and the behaviour every function keeps
+(README: lists and arrays, dtypes, no NaN for finite input, -inf masks, errors in words)."""
 
 from __future__ import annotations
 

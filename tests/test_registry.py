@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from scipy import special
 
-from course_lib.grading.registry import EXERCISES, Case
+from course_lib.grading.model import Case
+from course_lib.grading.registry import EXERCISES
 from tests import test_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = {"max", "argmax", "one_hot", "softmax", "softmax_axis", "stable_softmax",
             "logsumexp", "cross_entropy", "cross_entropy_grad"}
-NOTEBOOKS = {  # .agents/NAMES.md
+NOTEBOOKS = {  # which exercise notebook holds which exercises
     "ex01_max.ipynb": {"max"}, "ex02_argmax_one_hot.ipynb": {"argmax", "one_hot"},
     "ex03_softmax.ipynb": {"softmax", "softmax_axis"},
     "ex04_stability.ipynb": {"stable_softmax", "logsumexp"},

@@ -1,4 +1,4 @@
-"""The wrong implementations reported in issue 10, written as learners wrote them: each loses
+"""Wrong implementations that learners handed in, written as they wrote them: each loses
 points in grading (visible + hidden cases, three seeds, graded in-process as the grader
 does) and gets either the right hint or none. And the float64 casts learners write all the
 time are accepted."""

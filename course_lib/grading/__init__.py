@@ -1,6 +1,10 @@
 """The machinery of grading, kept apart from the math of the course.
 
-* :mod:`.registry`: the exercises (cases, reference answers, known mistakes, judging);
+* :mod:`.exercises`: one module per exercise (contract, reference answer, visible and
+  hidden cases, catalogued mistakes), found by :mod:`.registry`;
+* :mod:`.model`, :mod:`.cases`, :mod:`.mistakes`, :mod:`.judging`: what an exercise is made
+  of, the inputs that tell mistakes apart, the shared mistakes, and the judging (none of
+  them names an exercise);
 * :mod:`.attempt`: one call of a learner's function, recorded as plain data;
 * :mod:`.checks`: ``check(exercise_id, fn)``, the check cell of every exercise notebook;
 * :mod:`.sandbox`: the confined worker that runs graded answer cells;

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from course_lib.grading.attempt import run_case
-from course_lib.grading.registry import EXERCISES, Assessment, assess
+from course_lib.grading.model import Assessment
+from course_lib.grading.registry import EXERCISES, assess
 
 __all__ = ["check"]
 
@@ -41,7 +42,7 @@ def check(exercise_id: str, fn: Any, *, seed: int | None = None, quiet: bool = F
     --------
     >>> import numpy as np
     >>> result = check("max", lambda x, axis=-1: np.max(x, axis=axis))  # doctest: +ELLIPSIS
-    max: all 6 visible cases passed; grading adds 7 hidden cases (a float32 batch; ...
+    max: all 7 visible cases passed; grading adds 9 hidden cases (a float32 batch; ...
     >>> result.passed
     True
     """

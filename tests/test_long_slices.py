@@ -1,7 +1,9 @@
-"""The three defects of issue 11, each on the smallest input that showed it.
+"""Long slices and big batches: defects that once lived above internal size thresholds, each
+on the smallest input that showed it (label smoothing on float16/32 batches of more than 4096
+entries, a -inf mask in a slice of more than 32768, gradients along a non-last axis of 40000
+classes), and a zero loss that must be +0.
 
-They lived above internal size thresholds that no other test reached; tests/test_sweeps.py
-now sweeps every threshold. These stay as the named regression cases.
+tests/test_sweeps.py sweeps every threshold; these stay as the named regression cases.
 """
 
 from __future__ import annotations
