@@ -88,7 +88,7 @@ def test_sums_to_one_within_a_few_ulp(n) -> None:
     assert np.abs(s - 1).max() <= 4 * np.finfo(np.float64).eps * max(1, np.log2(n))
 
 
-# --- the parameters of issue 22, at the same scales ------------------------------------------
+# --- where=, merged axes, weights with ignored samples, smoothing: the same scales -----------
 
 
 @pytest.mark.parametrize("scale", SCALES)

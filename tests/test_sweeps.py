@@ -221,7 +221,7 @@ def test_non_finite_entries_follow_the_rules(shape, axis, dtype) -> None:
     assert (g[0][~ok] == 0).all() and np.isfinite(g).all()
 
 
-# --- the parameters of issue 22 across the same thresholds -----------------------------------
+# --- where=, merged axes, weight, ignore_index, smoothing: the same thresholds ---------------
 #
 # where= (blocks take the mask with them), axis=None / tuples (slices merged from several
 # axes, copied or viewed), and cross_entropy's weight=, ignore_index= and label smoothing,
