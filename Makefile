@@ -10,9 +10,9 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 JOBS   ?= 2
 
-.PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
-        autograder grade-demo site slides slide-breaks dist launch-cells hub-link student-branch \
-        test-anywhere
+.PHONY: help venv lab test lint unit notebooks system-deps test-torch bench exercises grade \
+        clean autograder grade-demo site slides slide-breaks dist launch-cells hub-link \
+        student-branch test-anywhere
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -40,6 +40,17 @@ $(STAMP): requirements.txt pyproject.toml tools/jupyter_settings.py
 
 venv: $(STAMP)
 
+# PyTorch's CPU build, a TEST dependency only (tests/test_torch_parity.py compares
+# cross_entropy with it), installed by pip in a step of its own: see the script. If it
+# cannot be installed, make test goes on and those tests skip loudly (fail under CI=true).
+TORCH_STAMP := $(VENV)/.torch-installed
+TORCH_SPEC  ?= torch==2.13.0+cpu
+
+$(TORCH_STAMP): $(STAMP) tools/install_test_torch.sh
+	@bash tools/install_test_torch.sh $(BIN)/python "$(TORCH_SPEC)" && touch $@ || true
+
+test-torch: $(TORCH_STAMP)
+
 lab: venv
 	$(PYTHON) tools/course.py lab $(LAB_ARGS)
 
@@ -50,10 +61,11 @@ lint: venv
 system-deps:
 	@bash tools/ensure_system_packages.sh
 
-# tools/course.py test: system-deps, ruff, then pytest -n $(JOBS) --dist loadfile --nbval
-# --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests notebooks solutions exercises
+# tools/course.py test: the torch step (what test-torch does, when its stamp is stale),
+# system-deps, ruff, then pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env
+# --nbval-sanitize-with tests/sanitize.cfg tests notebooks solutions exercises
 test: venv
-	JOBS=$(JOBS) $(PYTHON) tools/course.py test
+	JOBS=$(JOBS) TORCH_SPEC="$(TORCH_SPEC)" $(PYTHON) tools/course.py test
 
 bench: venv
 	$(BIN)/python bench/bench_functions.py

@@ -29,6 +29,7 @@ it)::
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -245,7 +246,7 @@ def write_lesson_cells(root: Path = ROOT, course: Course | None = None) -> list[
                               course)
         after = nbformat.writes(nb) + "\n"
         if after != before:
-            path.write_text(after, encoding="utf-8")
+            _replace(path, after)
             changed.append(path)
     return changed
 
@@ -260,8 +261,15 @@ def write_readme_badges(root: Path = ROOT, course: Course | None = None) -> bool
         raise SystemExit(f"{readme} has no {BADGE_MARKER} line for lesson 00's badges")
     after = re.sub(pattern, lambda _: course.badges(FIRST_LESSON), before, count=1)
     if after != before:
-        readme.write_text(after, encoding="utf-8")
+        _replace(readme, after)
     return after != before
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``text`` beside ``path``, then rename: a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def student_branch(root: Path = ROOT, branch: str = STUDENT_BRANCH, ref: str = "HEAD") -> str:

@@ -2,13 +2,15 @@
 
 Each lesson gets a markdown cell ``< previous | contents | next >`` as its second cell and
 its last cell, found again on later runs by the ``<!--NAVIGATION-->`` marker, with titles
-taken from each notebook's first heading. Running it twice changes nothing.
+taken from each notebook's first heading. Running it twice changes nothing, and a
+notebook that needs no change is not rewritten.
 
 Usage: ``python tools/add_navigation.py``
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -49,7 +51,13 @@ def main() -> None:
         for cell in (top, bottom):  # never a slide of its own (tools/add_slides.py agrees)
             cell.metadata["slideshow"] = {"slide_type": "skip"}
         nb.cells = cells[:1] + [top] + cells[1:] + [bottom]
-        nbformat.write(nb, path)
+        text = nbformat.writes(nb) + "\n"
+        if text != path.read_text(encoding="utf-8"):
+            # written beside, then renamed: a test reading the lesson meanwhile (nbval,
+            # another pytest worker) sees the old file or the new one, never a half-written one
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
 
 
 if __name__ == "__main__":

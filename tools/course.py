@@ -1,7 +1,7 @@
 """The course's commands without `make` (Windows, or any machine without it): Python alone.
 
     python tools/course.py lab      # set up .venv, then open the course in JupyterLab
-    python tools/course.py test     # set up .venv, then ruff and every test
+    python tools/course.py test     # set up .venv, then PyTorch for the tests, ruff, every test
     python tools/course.py venv     # only set up .venv (the Makefile's `make venv` runs this)
     python tools/course.py dist     # build the course_lib wheel into dist/ (`make dist`)
 
@@ -158,8 +158,32 @@ def lab(extra: list[str]) -> None:
         sys.exit(0)
 
 
+def test_torch() -> None:
+    """PyTorch's CPU build, a test-only dependency, by tools/install_test_torch.sh (pip).
+
+    Once per .venv, as the Makefile's test-torch target does (same stamp). If it cannot be
+    installed, the tests go on and the comparison tests skip loudly (fail under CI=true).
+    TORCH_SPEC picks another build; the script's own default is used otherwise.
+    """
+    stamp, script = VENV / ".torch-installed", ROOT / "tools" / "install_test_torch.sh"
+    if not script.exists() or (stamp.exists() and stamp.stat().st_mtime >= max(
+            STAMP.stat().st_mtime, script.stat().st_mtime)):
+        return
+    if not shutil.which("bash"):
+        print("note: no bash here, so PyTorch (for the comparison tests) is not installed",
+              flush=True)
+        return
+    spec = [os.environ["TORCH_SPEC"]] if os.environ.get("TORCH_SPEC") else []
+    try:
+        run("bash", script, PYTHON, *spec)
+        stamp.touch()
+    except subprocess.CalledProcessError:
+        pass  # the script said what is missing and what that costs
+
+
 def test(extra: list[str]) -> None:
-    """The system packages the tests stand on, ruff, then every test and notebook."""
+    """The torch step, the system packages the tests stand on, ruff, then every test."""
+    test_torch()
     if sys.platform.startswith("linux") and shutil.which("bash"):
         run("bash", "tools/ensure_system_packages.sh")
     else:
