@@ -6,6 +6,10 @@ the ``def`` line and docstring. A banner cell says the notebook is generated. Th
 executed top to bottom (the check cells then say "not implemented yet") and written with
 its outputs, normalised so that two builds are byte-identical.
 
+Before building, the "**Scoring.**" paragraph of every exercise in ``solutions/`` is
+rewritten from the grading policy (:func:`course_lib.grading.judging.scoring`), so a change
+of :mod:`course_lib.grading.policy` reaches every notebook with one ``make exercises``.
+
 ``--check`` builds into a temporary folder and exits 1, naming the stale files, when the
 committed ``exercises/`` differs from a fresh build.
 """
@@ -16,6 +20,7 @@ import argparse
 import re
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -80,6 +85,42 @@ def make_exercise(solution: Path) -> nbformat.NotebookNode:
     return nb
 
 
+SCORING = re.compile(r"\*\*Scoring\.\*\*.*?(?=\n\n|\Z)", re.S)
+EXERCISE_HEADING = re.compile(r"^## Exercise `(\w+)`")
+
+
+def scoring_paragraph(ex_id: str) -> str:
+    """``**Scoring.** ...`` for exercise ``ex_id``, from the grading policy."""
+    from course_lib.grading.judging import scoring
+    from course_lib.grading.registry import EXERCISES
+
+    return textwrap.fill(f"**Scoring.** {scoring(EXERCISES[ex_id])}", width=90,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def refresh_scoring(solution: Path) -> bool:
+    """Rewrite (or add, after the contract) the scoring paragraph of each exercise of
+    ``solution``; True if the file changed."""
+    from course_lib.grading.registry import EXERCISES
+
+    nb = nbformat.read(solution, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        found = EXERCISE_HEADING.match(cell.source) if cell.cell_type == "markdown" else None
+        if not found or found.group(1) not in EXERCISES:
+            continue
+        para = scoring_paragraph(found.group(1))
+        if SCORING.search(cell.source):
+            new = SCORING.sub(lambda _: para, cell.source, count=1)
+        else:
+            new = cell.source.rstrip() + "\n\n" + para
+        if new != cell.source:
+            cell.source, changed = new, True
+    if changed:
+        nbformat.write(nb, solution)
+    return changed
+
+
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
     from nbclient import NotebookClient
 
@@ -133,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("exercises/ matches solutions/")
         return 0
+    for solution in sorted(args.solutions.glob("ex*.ipynb")):
+        if refresh_scoring(solution):
+            print("scoring paragraphs refreshed in", solution.name)
     for path in build(args.solutions, args.out):
         print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0

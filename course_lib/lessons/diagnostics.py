@@ -1,0 +1,146 @@
+"""Reading a trained classifier: where it errs (the confusion matrix) and when it began to
+memorise (training against validation loss). Lesson 06b.
+
+- :func:`confusion_matrix` counts, for every true class, what the model predicted;
+- :func:`precision_recall` reads each class's precision and recall off it;
+- :func:`most_confused` lists the largest off-diagonal cells, the model's favourite
+  mistakes;
+- :func:`plot_confusion` draws the matrix with its counts written in every cell;
+- :func:`plot_overfitting` draws training and validation loss with the best epoch marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
+
+from course_lib.lessons.nn import History
+
+__all__ = ["confusion_matrix", "most_confused", "plot_confusion", "plot_overfitting",
+           "precision_recall"]
+
+
+def _labels(y: ArrayLike, name: str, num_classes: int) -> np.ndarray:
+    a = np.asarray(y)
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be a 1-D array of integer class labels, got shape "
+                         f"{a.shape} and dtype {a.dtype}")
+    if a.size and (a.min() < 0 or a.max() >= num_classes):
+        raise ValueError(f"{name} must lie between 0 and {num_classes - 1} "
+                         f"(num_classes={num_classes}); got {a.min()} to {a.max()}")
+    return a
+
+
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int, shape (n,)
+        True and predicted classes, from 0 to ``num_classes - 1``.
+    num_classes : int
+        The number of classes K: the matrix is K x K even when some class never occurs.
+
+    Returns
+    -------
+    ndarray of int64, shape (K, K)
+        Row ``i`` is true class ``i``, column ``j`` predicted class ``j`` (scikit-learn's
+        convention): the diagonal holds the right answers, each row sums to the number of
+        samples of that class.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], num_classes=3)
+    array([[1, 1, 0],
+           [0, 1, 0],
+           [1, 0, 2]])
+    """
+    k = int(num_classes)
+    if k < 1:
+        raise ValueError(f"num_classes must be at least 1, got {num_classes!r}")
+    t, p = _labels(y_true, "y_true", k), _labels(y_pred, "y_pred", k)
+    if t.shape != p.shape:
+        raise ValueError(f"y_true and y_pred must have one label per sample each, got "
+                         f"{t.shape[0]} and {p.shape[0]}")
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (t, p), 1)  # `counts[t, p] += 1` would count a repeated pair once
+    return counts
+
+
+def precision_recall(counts: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class precision (right among those predicted as the class) and recall (found
+    among those that are the class), from a confusion matrix. A class never predicted (or
+    never present) gets precision (recall) 0, as scikit-learn's ``zero_division=0``.
+
+    >>> p, r = precision_recall([[3, 1], [0, 4]])
+    >>> p.round(3).tolist(), r.round(3).tolist()
+    ([1.0, 0.8], [0.75, 1.0])
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    right = np.diag(c)
+    predicted, present = c.sum(axis=0), c.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(predicted > 0, right / predicted, 0.0)
+        recall = np.where(present > 0, right / present, 0.0)
+    return precision, recall
+
+
+def most_confused(counts: ArrayLike, top: int = 3) -> list[tuple[int, int, int]]:
+    """The ``top`` largest off-diagonal cells: ``(true class, predicted class, count)``,
+    largest first (ties in row-major order); cells of 0 are left out.
+
+    >>> most_confused([[5, 2, 0], [0, 4, 3], [1, 0, 6]], top=2)
+    [(1, 2, 3), (0, 1, 2)]
+    """
+    c = np.asarray(counts)
+    cells = [(int(c[i, j]), i, j) for i in range(c.shape[0]) for j in range(c.shape[1])
+             if i != j and c[i, j] > 0]
+    cells.sort(key=lambda t: -t[0])  # stable: ties keep row-major order
+    return [(i, j, n) for n, i, j in cells[:top]]
+
+
+def plot_confusion(ax: Axes, counts: ArrayLike, names: Sequence[str] | None = None,
+                   title: str | None = None) -> Axes:
+    """Draw a confusion matrix as a grid of shaded cells, each with its count written in it
+    (dark text on light cells, white on dark), rows true classes, columns predictions."""
+    c = np.asarray(counts)
+    k = c.shape[0]
+    names = list(names) if names is not None else [str(i) for i in range(k)]
+    ax.imshow(c, cmap="Blues", vmin=0, vmax=max(int(c.max()), 1))
+    half = c.max() / 2
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(int(c[i, j])), ha="center", va="center", fontsize=9,
+                    color="white" if c[i, j] > half else "#222222")
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_overfitting(ax: Axes, histories: Mapping[str, History],
+                     best: Mapping[str, int] | None = None) -> Axes:
+    """Training (solid) and validation (dashed) loss per epoch for each model, one colour
+    per model, the epoch of the lowest validation loss marked with a dot and its value."""
+    colours = plt.get_cmap("tab10").colors
+    for k, (name, h) in enumerate(histories.items()):
+        epochs = np.arange(len(h.loss))
+        ax.plot(epochs, h.loss, color=colours[k], label=f"{name}: training")
+        ax.plot(epochs, h.val_loss, color=colours[k], linestyle="--",
+                label=f"{name}: validation")
+        at = (best or {}).get(name, int(np.argmin(h.val_loss)))
+        ax.plot([at], [h.val_loss[at]], "o", color=colours[k])
+        ax.annotate(f"{h.val_loss[at]:.2f} at epoch {at}", (at, h.val_loss[at]),
+                    textcoords="offset points", xytext=(4, 6), fontsize=9)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean cross-entropy (nats)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
