@@ -25,6 +25,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib.grading import written
+
 ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 BANNER = "<!--GENERATED-->"
@@ -66,9 +68,16 @@ def answer_ids(cell: nbformat.NotebookNode) -> list[str]:
 
 
 def make_exercise(solution: Path) -> nbformat.NotebookNode:
-    """The exercise version of one solution notebook, not yet executed."""
+    """The exercise version of one solution notebook, not yet executed: answers become
+    stubs, written questions lose their model answers and rubrics (:mod:`.written`)."""
     nb = nbformat.read(solution, as_version=4)
     for cell in nb.cells:
+        if written.MODEL[0] in cell.source or written.RUBRIC[0] in cell.source:
+            if not any(t.startswith("written:") for t in cell.get("metadata", {}).get(
+                    "tags", [])):
+                raise ValueError(f"{solution.name}: a model answer or rubric outside a cell "
+                                 "tagged written:<id>")
+            cell.source = written.strip(cell.source)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if answer_ids(cell):

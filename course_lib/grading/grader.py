@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.grading import isolation, reports
+from course_lib.grading import isolation, reports, written
 from course_lib.grading.attempt import Attempt
 from course_lib.grading.model import Case
 from course_lib.grading.registry import EXERCISES, assess
@@ -293,6 +293,7 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
     if tampered:  # only possible without bubblewrap and Landlock
         print("WARNING: course_lib changed on disk during the run; reinstall it and regrade",
               file=sys.stderr)
+    written.attach(results, students, out)  # answers to written questions, for a person
     for r in results:
         reports.write_student(out, r)
     reports.write_grades(out, results, exercises)

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.grading import written as written_answers
 from course_lib.grading.registry import EXERCISES
 from course_lib.grading.submissions import natural_key
 
@@ -32,6 +33,7 @@ class StudentResult:
     messages: dict[str, str] = field(default_factory=dict)
     output: str = ""
     notebooks: list[str] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)  # question id -> answer
 
     def points(self, ex_id: str) -> float:
         return round(self.scores.get(ex_id, 0.0) * EXERCISES[ex_id].points, 4)
@@ -68,6 +70,7 @@ class StudentResult:
         for ex_id in self.exercises:
             lines += ["", f"## {EXERCISES[ex_id].title} (`{ex_id}`)", "",
                       self.messages.get(ex_id, "not graded").strip()]
+        lines += written_answers.feedback_section(self.written)
         if self.output.strip():
             lines += ["", "## How it was graded", "", "```text", self.output.strip(), "```"]
         return "\n".join(lines) + "\n"

@@ -1,0 +1,269 @@
+"""Written questions: answered in words, graded by a person, collected by the grader.
+
+In ``solutions/`` a written question is two markdown cells: the question, tagged
+``question:<id>``, whose heading ends with its points (``### Question `exp_not_square` (2
+points)``), and the answer cell, tagged ``written:<id>``, holding the model answer and the
+rubric between markers::
+
+    **Your answer.**
+
+    <!-- BEGIN MODEL ANSWER -->
+    ...what a full-marks answer says...
+    <!-- END MODEL ANSWER -->
+
+    <!-- BEGIN RUBRIC -->
+    - 1 point: ...
+    <!-- END RUBRIC -->
+
+The exercise generator (:mod:`.build_exercises`) replaces everything from the first marker
+to the last with :data:`PLACEHOLDER`, so learners see the question and an empty answer
+cell. When grading, :func:`answers` reads each student's answer cells (any cell tagged
+``written:<id>``), the student's ``feedback.md`` shows what they wrote, and
+:func:`write_collection` writes, for the person who grades them, one file per question
+(``OUT/written/<id>.md``: the question, its rubric and model answer, then every student's
+answer) and ``OUT/written/scores.csv`` to fill in (scores already entered are kept).
+
+>>> print(strip("**Your answer.**\\n\\n<!-- BEGIN MODEL ANSWER -->\\nx\\n<!-- END MODEL ANSWER -->"
+...             "\\n<!-- BEGIN RUBRIC -->\\n- 1 point\\n<!-- END RUBRIC -->"))
+**Your answer.**
+<BLANKLINE>
+*Write your answer here, in your own words.*
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+MODEL = ("<!-- BEGIN MODEL ANSWER -->", "<!-- END MODEL ANSWER -->")
+RUBRIC = ("<!-- BEGIN RUBRIC -->", "<!-- END RUBRIC -->")
+PLACEHOLDER = "*Write your answer here, in your own words.*"
+HEADER = "**Your answer.**"
+POINTS = re.compile(r"\((\d+(?:\.\d+)?) points?\b")
+FOLDER = "written"
+SCORES = "scores.csv"
+_TAG = "written:"
+_QUESTION = "question:"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One written question as ``solutions/`` holds it."""
+
+    id: str
+    notebook: str
+    points: float
+    prompt: str
+    model_answer: str
+    rubric: str
+
+
+def _between(text: str, markers: tuple[str, str]) -> str:
+    start, end = text.find(markers[0]), text.find(markers[1])
+    if start < 0 or end < start:
+        return ""
+    return text[start + len(markers[0]):end].strip()
+
+
+def strip(source: str) -> str:
+    """The learner's version of an answer cell: model answer and rubric replaced by
+    :data:`PLACEHOLDER`.
+
+    Raises ``ValueError`` if a marker is missing or out of order.
+    """
+    positions = [source.find(m) for m in (*MODEL, *RUBRIC)]
+    if min(positions) < 0 or positions != sorted(positions):
+        raise ValueError("a written answer cell needs, in order, " + ", ".join(
+            (*MODEL, *RUBRIC)))
+    end = positions[-1] + len(RUBRIC[1])
+    return (source[:positions[0]] + PLACEHOLDER + source[end:]).strip()
+
+
+def _ids(cell: dict, prefix: str) -> list[str]:
+    return [t[len(prefix):] for t in cell.get("metadata", {}).get("tags", [])
+            if isinstance(t, str) and t.startswith(prefix)]
+
+
+def questions(solutions: Path) -> dict[str, Question]:
+    """Every written question of the notebooks in ``solutions``, in notebook order.
+
+    Raises ``ValueError`` naming the notebook when a question has no answer cell, no
+    points in its heading, or appears twice.
+    """
+    found: dict[str, Question] = {}
+    for path in sorted(Path(solutions).glob("ex*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        prompts = {q: c.source for c in nb.cells for q in _ids(c, _QUESTION)}
+        for cell in nb.cells:
+            for qid in _ids(cell, _TAG):
+                if qid in found:
+                    raise ValueError(f"{path.name}: written question {qid!r} appears twice")
+                prompt = prompts.get(qid)
+                points = POINTS.search(prompt or "")
+                if prompt is None or points is None:
+                    raise ValueError(f"{path.name}: written question {qid!r} needs a cell "
+                                     f"tagged question:{qid} whose heading gives its points, "
+                                     "e.g. '(2 points)'")
+                found[qid] = Question(qid, path.name, float(points.group(1)), prompt.strip(),
+                                      _between(cell.source, MODEL), _between(cell.source, RUBRIC))
+    return found
+
+
+def answer_text(source: str) -> str:
+    """What a learner wrote in an answer cell: without the header and the placeholder."""
+    text = source.replace(HEADER, "", 1).replace(PLACEHOLDER, "")
+    return text.strip()
+
+
+def answers(notebooks: Iterable[Path]) -> dict[str, str]:
+    """``{question id: answer}`` from a student's notebooks (the first non-empty answer to
+    each question wins; unreadable notebooks are skipped, the grader reports them)."""
+    out: dict[str, str] = {}
+    for path in notebooks:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - corrupt or foreign files are the grader's to report
+            continue
+        for cell in nb.get("cells", []):
+            if cell.get("cell_type") != "markdown":
+                continue
+            for qid in _ids(cell, _TAG):
+                text = answer_text(str(cell.get("source", "")))
+                if text and not out.get(qid):
+                    out[qid] = text
+                else:
+                    out.setdefault(qid, "")
+    return out
+
+
+def fence(text: str) -> str:
+    """``text`` in a fenced block it cannot close: the fence is longer than any run of
+    backticks inside.
+
+    >>> print(fence("a ``` b"))
+    ````text
+    a ``` b
+    ````
+    """
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}text\n{text}\n{ticks}"
+
+
+def feedback_section(written: dict[str, str]) -> list[str]:
+    """Lines for ``feedback.md``: what the student wrote to each question, to be graded by a
+    person (nothing if the student's notebooks hold no written question)."""
+    if not written:
+        return []
+    lines = ["", "## Written answers (graded by a person, not included in the total above)"]
+    for qid, text in written.items():
+        lines += ["", f"### `{qid}`", "", fence(text) if text else "*No answer.*"]
+    return lines
+
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+
+
+def attach(results: list, students: list, out: Path) -> None:
+    """The grader's hook: each student's written answers into their result (and so their
+    ``feedback.md``), and every answer into ``OUT/written/`` for the person grading them.
+    ``results`` and ``students`` are in the same order."""
+    class_answers = {}
+    for result, student in zip(results, students, strict=True):
+        result.written = answers(student.notebooks)
+        if result.written:
+            class_answers[result.name] = result.written
+    write_collection(out, class_answers, SOLUTIONS if SOLUTIONS.is_dir() else None)
+
+
+def write_collection(out: Path, written: dict[str, dict[str, str]],
+                     solutions: Path | None) -> list[Path]:
+    """Write ``OUT/written/<id>.md`` per question and ``OUT/written/scores.csv``.
+
+    ``written`` is ``{student: {question id: answer}}`` for the students of this run; the
+    files of a question keep the answers of students graded earlier. ``solutions`` (the
+    course's ``solutions/`` folder, if at hand) gives each file its question, rubric and
+    model answer. Returns the files written.
+    """
+    from course_lib.grading.reports import write_atomic
+
+    folder = Path(out) / FOLDER
+    known = questions(solutions) if solutions is not None and Path(solutions).is_dir() else {}
+    ids = list(dict.fromkeys([*known, *(q for a in written.values() for q in a)]))
+    ids = [q for q in ids if any(q in a for a in written.values())]
+    if not ids:
+        return []
+    written_files = []
+    for qid in ids:
+        path = folder / f"{qid}.md"
+        earlier = _read_answers(path)
+        earlier.update({s: a[qid] for s, a in written.items() if qid in a})
+        q = known.get(qid)
+        lines = [f"# Written question `{qid}`", ""]
+        if q is not None:
+            lines += [f"From `{q.notebook}`, {q.points:g} points.", "", q.prompt, "",
+                      "## Rubric", "", q.rubric or "(none given)", "", "## Model answer", "",
+                      q.model_answer or "(none given)", ""]
+        lines += ["## Answers", ""]
+        for student in sorted(earlier, key=str.casefold):
+            lines += [f"### {student}", "", fence(earlier[student]) if earlier[student]
+                      else "*No answer.*", ""]
+        write_atomic(path, "\n".join(lines))
+        written_files.append(path)
+    written_files.append(_write_scores(folder / SCORES, ids, written, known))
+    return written_files
+
+
+_ANSWER = re.compile(r"^### (.+)\n\n(?:(`{3,})text\n(.*?)\n\2|\*No answer\.\*)$", re.M | re.S)
+
+
+def _read_answers(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    body = text.split("\n## Answers\n", 1)[-1]
+    return {m.group(1): m.group(3) or "" for m in _ANSWER.finditer(body)}
+
+
+def _cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP's advice).
+
+    >>> _cell("=1+2"), _cell("ada")
+    ("'=1+2", 'ada')
+    """
+    value = str(value)
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return value  # neutralised already (read back from an earlier run)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _write_scores(path: Path, ids: list[str], written: dict[str, dict[str, str]],
+                  known: dict[str, Question]) -> Path:
+    from course_lib.grading.reports import write_atomic
+
+    rows: dict[str, dict[str, str]] = {}
+    header = ["student", *ids]
+    if path.is_file():
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            header = list(dict.fromkeys([*(reader.fieldnames or ["student"]), *ids]))
+            rows = {r["student"]: r for r in reader if r.get("student")
+                    and r["student"] != "(points)"}
+    for student in written:
+        rows.setdefault(student, {"student": student})
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([_cell(h) for h in header])
+    w.writerow(["(points)", *(f"{known[q].points:g}" if q in known else "" for q in
+                              header[1:])])
+    for student in sorted(rows, key=str.casefold):
+        w.writerow([_cell(student), *(_cell(rows[student].get(q, "") or "")
+                                      for q in header[1:])])
+    write_atomic(path, buf.getvalue())
+    return path
