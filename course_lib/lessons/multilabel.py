@@ -12,7 +12,10 @@ target, averaged over all n x K entries (PyTorch's ``BCEWithLogitsLoss``, Keras'
 - :func:`binary_cross_entropy` and :func:`binary_cross_entropy_grad`, from logits, stable
   for logits of any size;
 - :func:`train_multilabel`: :class:`~course_lib.lessons.nn.Network` trained on that loss;
-- :func:`label_sets`: the predicted sets, and :func:`exact_match` / :func:`label_accuracy`.
+- :func:`train_softmax_sets`: the same network forced through one softmax (the targets
+  spread evenly over each sample's labels), to show what softmax cannot express;
+- :func:`label_sets`: the predicted sets, and :func:`exact_match` / :func:`label_accuracy`;
+- :func:`plot_label_probabilities`: both models' answers for one input, side by side.
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.functions import sigmoid
+from matplotlib.axes import Axes
+
+from course_lib.functions import sigmoid, softmax
 from course_lib.lessons.nn import History, Network, flatten
+from course_lib.losses import cross_entropy, cross_entropy_grad
 
 __all__ = ["ATTRIBUTES", "attributes", "binary_cross_entropy", "binary_cross_entropy_grad",
-           "exact_match", "label_accuracy", "label_sets", "train_multilabel"]
+           "exact_match", "label_accuracy", "label_sets", "plot_label_probabilities",
+           "train_multilabel", "train_softmax_sets"]
 
 ATTRIBUTES = ("even", "prime", "5 or more", "multiple of 3")
 _MEMBERS = ({0, 2, 4, 6, 8}, {2, 3, 5, 7}, {5, 6, 7, 8, 9}, {0, 3, 6, 9})
@@ -154,3 +161,56 @@ def train_multilabel(net: Network, X: ArrayLike, T: ArrayLike, *, epochs: int, l
                 b -= lr * gb
         record()
     return history
+
+
+def train_softmax_sets(net: Network, X: ArrayLike, T: ArrayLike, *, epochs: int, lr: float,
+                       batch_size: int = 32, seed: int = 0) -> History:
+    """Train ``net`` with *softmax* cross-entropy on label sets: each sample's target is its
+    labels with the probability spread evenly (``T / T.sum()``); samples with no label are
+    left out, since a softmax must give its probability to some label.
+
+    ``History.loss`` is that cross-entropy on the samples kept. This is the wrong model for
+    a multi-label task, trained as well as it can be, so that its limits show.
+
+    >>> X = np.array([[0.0], [1.0]]); T = np.array([[1.0, 1.0], [0.0, 0.0]])
+    >>> h = train_softmax_sets(Network([1, 2], seed=0), X, T, epochs=3, lr=1.0)
+    >>> len(h.loss)  # the sample with no label is left out, the other is trained on
+    4
+    """
+    Xa, Ta = flatten(X), np.asarray(T, dtype=np.float64)
+    keep = Ta.sum(axis=1) > 0
+    Xk, Q = Xa[keep], Ta[keep] / Ta[keep].sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(seed)
+    history = History()
+    history.loss.append(float(cross_entropy(net.logits(Xk), Q)))
+    for _ in range(int(epochs)):
+        order = rng.permutation(len(Xk))
+        for i in range(0, len(Xk), int(batch_size)):
+            idx = order[i:i + int(batch_size)]
+            logits, cache = net.forward(Xk[idx])
+            dW, db = net.backward(cache, cross_entropy_grad(logits, Q[idx]))
+            for W, b, gW, gb in zip(net.weights, net.biases, dW, db, strict=True):
+                W -= lr * gW
+                b -= lr * gb
+        history.loss.append(float(cross_entropy(net.logits(Xk), Q)))
+    return history
+
+
+def plot_label_probabilities(ax: Axes, sigmoids: ArrayLike, softmaxes: ArrayLike,
+                             truth: ArrayLike, title: str | None = None) -> Axes:
+    """Two bars per label, for one input: the sigmoid model's probability (solid) and the
+    softmax model's (hatched); the true labels are marked "yes" under their names, and the
+    0.5 threshold is a dotted line."""
+    names = [f"{n}\n({'yes' if t else 'no'})" for n, t in zip(ATTRIBUTES, truth, strict=True)]
+    x = np.arange(len(names))
+    ax.bar(x - 0.2, sigmoids, 0.4, label="independent sigmoids", color="#0072B2")
+    ax.bar(x + 0.2, softmaxes, 0.4, label="one softmax", color="#D55E00", hatch="//",
+           edgecolor="#333333")
+    ax.axhline(0.5, color="#333333", linestyle=":", linewidth=1)
+    ax.set_xticks(x, names)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("probability the label applies")
+    ax.legend(fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax
