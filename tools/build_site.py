@@ -67,8 +67,8 @@ class Page:
 
 
 def lesson_sources(root: Path) -> list[Path]:
-    """Every lesson present now, in order: notebooks/NN_*.ipynb."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """Every lesson present now, in order: notebooks/NN_*.ipynb (06b_* after 06_*)."""
+    return sorted((root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def exercise_sources(root: Path) -> list[Path]:
@@ -275,9 +275,9 @@ read. These pages show each lesson as it was run, outputs and figures included: 
 anywhere. To run the code, move the sliders and solve the exercises, install the course
 and open it in JupyterLab (<code>make lab</code> in the course folder; see its README).</p>
 <h2>Lessons</h2>
-<ol class="course-lessons" start="0">
+<ul class="course-lessons">
 {rows(lessons)}
-</ol>
+</ul>
 <h2>Exercises</h2>
 <p>Each exercise notebook holds stubs to fill in and a <code>check</code> cell that tells
 you which mistake your answer looks like. Solve them in JupyterLab; the solutions are not

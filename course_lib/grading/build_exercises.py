@@ -120,7 +120,7 @@ def refresh_scoring(solution: Path) -> bool:
             continue
         para = scoring_paragraph(found.group(1))
         if SCORING.search(cell.source):
-            new = SCORING.sub(lambda _: para, cell.source, count=1)
+            new = SCORING.sub(lambda _, p=para: p, cell.source, count=1)
         else:
             new = cell.source.rstrip() + "\n\n" + para
         if new != cell.source:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
@@ -125,18 +124,24 @@ def plot_confusion(ax: Axes, counts: ArrayLike, names: Sequence[str] | None = No
     return ax
 
 
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#882255")  # apart under colour-blindness
+MARKERS = ("o", "s", "^", "D")  # and a marker per model: never colour alone
+
+
 def plot_overfitting(ax: Axes, histories: Mapping[str, History],
                      best: Mapping[str, int] | None = None) -> Axes:
-    """Training (solid) and validation (dashed) loss per epoch for each model, one colour
-    per model, the epoch of the lowest validation loss marked with a dot and its value."""
-    colours = plt.get_cmap("tab10").colors
+    """Training (solid) and validation (dashed) loss per epoch for each model, each model
+    with its own colour and marker, the epoch of the lowest validation loss circled and
+    labelled with its value."""
     for k, (name, h) in enumerate(histories.items()):
         epochs = np.arange(len(h.loss))
-        ax.plot(epochs, h.loss, color=colours[k], label=f"{name}: training")
-        ax.plot(epochs, h.val_loss, color=colours[k], linestyle="--",
-                label=f"{name}: validation")
+        style = dict(color=COLOURS[k % 4], marker=MARKERS[k % 4], markevery=max(
+            1, len(epochs) // 8), markersize=5)
+        ax.plot(epochs, h.loss, label=f"{name}: training", **style)
+        ax.plot(epochs, h.val_loss, linestyle="--", label=f"{name}: validation", **style)
         at = (best or {}).get(name, int(np.argmin(h.val_loss)))
-        ax.plot([at], [h.val_loss[at]], "o", color=colours[k])
+        ax.plot([at], [h.val_loss[at]], "o", markersize=11, markerfacecolor="none",
+                markeredgecolor="#222222")
         ax.annotate(f"{h.val_loss[at]:.2f} at epoch {at}", (at, h.val_loss[at]),
                     textcoords="offset points", xytext=(4, 6), fontsize=9)
     ax.set_xlabel("epoch")

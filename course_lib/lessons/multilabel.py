@@ -21,11 +21,10 @@ target, averaged over all n x K entries (PyTorch's ``BCEWithLogitsLoss``, Keras'
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from matplotlib.axes import Axes
-
-from course_lib.functions import sigmoid, softmax
+from course_lib.functions import sigmoid
 from course_lib.lessons.nn import History, Network, flatten
 from course_lib.losses import cross_entropy, cross_entropy_grad
 
@@ -208,9 +207,10 @@ def plot_label_probabilities(ax: Axes, sigmoids: ArrayLike, softmaxes: ArrayLike
            edgecolor="#333333")
     ax.axhline(0.5, color="#333333", linestyle=":", linewidth=1)
     ax.set_xticks(x, names)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.3)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
     ax.set_ylabel("probability the label applies")
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=9, loc="upper center", ncols=2)
     if title:
         ax.set_title(title)
     return ax
