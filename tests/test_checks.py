@@ -65,10 +65,20 @@ GOOD = {
 GOOD.update(LM_GOOD)  # lesson 08's exercises: tests/test_language_model_exercises.py
 
 
+def good(exercise_id: str):  # noqa: ANN201
+    """A right answer: written out above, or else the solution notebook's answer cell."""
+    if exercise_id in GOOD:
+        return GOOD[exercise_id]
+    from tests.exercise_rules import ROOT, Subject, solution_function
+
+    ex = EXERCISES[exercise_id]
+    return solution_function(Subject(ex, None, ROOT / "solutions", EXERCISES))
+
+
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correct_answers_pass(exercise_id, seed, capsys) -> None:
-    result = check(exercise_id, GOOD[exercise_id], seed=seed)
+    result = check(exercise_id, good(exercise_id), seed=seed)
     assert result.passed, result.message
     assert result.score == 1.0
     out = capsys.readouterr().out
@@ -87,7 +97,8 @@ def test_correct_answers_pass_hidden_cases(exercise_id) -> None:
     ex = EXERCISES[exercise_id]
     rng = np.random.default_rng(5)
     cases = ex.cases(rng, hidden=False) + ex.cases(rng, hidden=True)
-    res = assess(exercise_id, cases, [run_case(GOOD[exercise_id], c.args, c.kwargs) for c in cases])
+    res = assess(exercise_id, cases, [run_case(good(exercise_id), c.args, c.kwargs)
+                                     for c in cases])
     assert res.passed, res.message
     assert "hidden ones included" in res.message
 
@@ -587,7 +598,7 @@ def _mutating(good):
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
 def test_input_mutated_is_caught_for_every_exercise(exercise_id) -> None:
-    result = check(exercise_id, _mutating(GOOD[exercise_id]), seed=0, quiet=True)
+    result = check(exercise_id, _mutating(good(exercise_id)), seed=0, quiet=True)
     assert not result.passed
     assert "It looks like: input mutated." in result.message, result.message
     assert "work on a new array" in result.message

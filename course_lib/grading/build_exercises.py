@@ -2,13 +2,20 @@
 
 In every cell tagged ``answer:<id>``, the lines between ``# BEGIN SOLUTION`` and
 ``# END SOLUTION`` become ``# YOUR CODE HERE`` and ``raise NotImplementedError``, keeping
-the ``def`` line and docstring. A banner cell says the notebook is generated. The result is
+the ``def`` line and docstring. A cell tagged ``task:<id>`` (work graded by a person, such
+as choosing a weight decay) keeps only ``# YOUR CODE HERE``: its lines before the markers
+set defaults, so the notebook still runs. Written questions lose their model answers and
+rubrics (:mod:`.written`). A banner cell says the notebook is generated. The result is
 executed top to bottom (the check cells then say "not implemented yet") and written with
 its outputs, normalised so that two builds are byte-identical.
 
-Before building, the "**Scoring.**" paragraph of every exercise in ``solutions/`` is
-rewritten from the grading policy (:func:`course_lib.grading.judging.scoring`), so a change
-of :mod:`course_lib.grading.policy` reaches every notebook with one ``make exercises``.
+Before building, an exercise whose module carries ``TEXT`` and ``SOLUTION`` (written from
+``exercises/_template.py``) and that has no answer cell yet gets its three cells (the text
+with contract and scoring, the answer cell, the check cell) appended to its notebook in
+``solutions/``, which is created if new (:func:`add_missing`). Then the "**Scoring.**"
+paragraph of every exercise in ``solutions/`` is rewritten from the grading policy
+(:func:`course_lib.grading.judging.scoring`), so a change of :mod:`course_lib.grading.policy`
+reaches every notebook with one ``make exercises``.
 
 ``--check`` builds into a temporary folder and exits 1, naming the stale files, when the
 committed ``exercises/`` differs from a fresh build.
@@ -22,6 +29,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -33,8 +41,9 @@ BANNER = "<!--GENERATED-->"
 STUB = 'raise NotImplementedError("replace this line with your code")'
 
 
-def strip_solution(source: str) -> str:
-    """Replace every marked solution block with a stub, keeping its indentation.
+def strip_solution(source: str, stub: str | None = STUB) -> str:
+    """Replace every marked solution block with a stub (``stub=None``: the comment only),
+    keeping its indentation.
 
     >>> cell = "def f(x):\\n    # BEGIN SOLUTION\\n    return x\\n    # END SOLUTION"
     >>> print(strip_solution(cell))
@@ -50,7 +59,7 @@ def strip_solution(source: str) -> str:
                 raise ValueError("nested # BEGIN SOLUTION")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out += [f"{indent}# YOUR CODE HERE", f"{indent}{STUB}"]
+            out += [f"{indent}# YOUR CODE HERE"] + ([f"{indent}{stub}"] if stub else [])
         elif stripped == END:
             if not inside:
                 raise ValueError("# END SOLUTION without # BEGIN SOLUTION")
@@ -62,9 +71,10 @@ def strip_solution(source: str) -> str:
     return "\n".join(out)
 
 
-def answer_ids(cell: nbformat.NotebookNode) -> list[str]:
+def answer_ids(cell: nbformat.NotebookNode, kind: str = "answer") -> list[str]:
+    """The ids of the cell's ``answer:<id>`` tags (or ``task:<id>`` with ``kind="task"``)."""
     return [t.split(":", 1)[1] for t in cell.get("metadata", {}).get("tags", [])
-            if t.startswith("answer:")]
+            if t.startswith(kind + ":")]
 
 
 def make_exercise(solution: Path) -> nbformat.NotebookNode:
@@ -82,8 +92,11 @@ def make_exercise(solution: Path) -> nbformat.NotebookNode:
             cell.outputs, cell.execution_count = [], None
             if answer_ids(cell):
                 cell.source = strip_solution(cell.source)
+            elif answer_ids(cell, "task"):
+                cell.source = strip_solution(cell.source, stub=None)
             elif BEGIN in cell.source:
-                raise ValueError(f"{solution.name}: solution markers outside an answer cell")
+                raise ValueError(f"{solution.name}: solution markers outside an answer or "
+                                 "task cell")
     banner = nbformat.v4.new_markdown_cell(
         f"{BANNER}\n*Generated from `solutions/{solution.name}` by `make exercises`; "
         "edit the solution notebook, not this one.*"
@@ -98,13 +111,17 @@ SCORING = re.compile(r"\*\*Scoring\.\*\*.*?(?=\n\n|\Z)", re.S)
 EXERCISE_HEADING = re.compile(r"^## Exercise `(\w+)`")
 
 
-def scoring_paragraph(ex_id: str) -> str:
-    """``**Scoring.** ...`` for exercise ``ex_id``, from the grading policy."""
+def scoring_paragraph(ex: Any) -> str:
+    """``**Scoring.** ...`` for exercise ``ex`` (an Exercise, or a registered id), from the
+    grading policy."""
     from course_lib.grading.judging import scoring
-    from course_lib.grading.registry import EXERCISES
 
-    return textwrap.fill(f"**Scoring.** {scoring(EXERCISES[ex_id])}", width=90,
-                         break_long_words=False, break_on_hyphens=False)
+    if isinstance(ex, str):
+        from course_lib.grading.registry import EXERCISES
+
+        ex = EXERCISES[ex]
+    return textwrap.fill(f"**Scoring.** {scoring(ex)}", width=90, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def refresh_scoring(solution: Path) -> bool:
@@ -128,6 +145,60 @@ def refresh_scoring(solution: Path) -> bool:
     if changed:
         nbformat.write(nb, solution)
     return changed
+
+
+def _new_notebook(name: str) -> nbformat.NotebookNode:
+    number = re.match(r"ex(\d+)", name)
+    title = nbformat.v4.new_markdown_cell(
+        f"# Exercises {number.group(1) if number else ''} · your own\n\n"
+        "Write each function in its answer cell, in place of `# YOUR CODE HERE`, using NumPy "
+        "only, then run the check cell below it. Grading runs the same checks plus hidden "
+        "cases.")
+    title.id = "cell-00"
+    imports = nbformat.v4.new_code_cell(
+        "import numpy as np\n\nfrom course_lib.grading import check")
+    imports.id = "cell-01"
+    nb = nbformat.v4.new_notebook(cells=[title, imports])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                 "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def add_missing(solutions: Path, exercises: dict | None = None) -> list[str]:
+    """Append the cells of every exercise that has ``TEXT`` and ``SOLUTION`` in its module
+    and no answer cell yet; return their ids. Raises ``ValueError`` when the module's
+    ``place`` is not the next free place of its notebook."""
+    import sys
+
+    from course_lib.grading.registry import EXERCISES
+
+    added = []
+    for ex in (exercises if exercises is not None else EXERCISES).values():
+        module = sys.modules.get(f"course_lib.grading.exercises.{ex.id}")
+        text, solution = getattr(module, "TEXT", None), getattr(module, "SOLUTION", None)
+        if text is None or solution is None:
+            continue
+        path = Path(solutions) / ex.notebook
+        nb = nbformat.read(path, as_version=4) if path.exists() else _new_notebook(path.name)
+        have = [i for c in nb.cells for i in answer_ids(c)]
+        if ex.id in have:
+            continue
+        if ex.place != len(have) + 1:
+            raise ValueError(f"{ex.id}: place={ex.place}, but it would be answer cell "
+                             f"{len(have) + 1} of {path.name}; set place={len(have) + 1}")
+        heading = nbformat.v4.new_markdown_cell(
+            f"## Exercise `{ex.id}`\n\n{text.strip()}\n\n**Contract.** {ex.contract.strip()}"
+            f"\n\n{scoring_paragraph(ex)}")
+        answer = nbformat.v4.new_code_cell(solution.strip())
+        answer.metadata["tags"] = [f"answer:{ex.id}"]
+        checked = nbformat.v4.new_code_cell(f'result = check("{ex.id}", {ex.function_name})')
+        for k, cell in enumerate((heading, answer, checked)):
+            cell.id = f"{ex.id}-{k}"
+        nb.cells += [heading, answer, checked]
+        nbformat.write(nb, path)
+        added.append(ex.id)
+    return added
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
@@ -183,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("exercises/ matches solutions/")
         return 0
+    for ex_id in add_missing(args.solutions):
+        print("added exercise", ex_id, "to its notebook in", args.solutions)
     for solution in sorted(args.solutions.glob("ex*.ipynb")):
         if refresh_scoring(solution):
             print("scoring paragraphs refreshed in", solution.name)
