@@ -39,6 +39,12 @@ def good_softmax(x, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def good_stable(x, axis=-1, temperature=1.0):
+    x = np.asarray(x)
+    e = np.exp((x - np.max(x, axis=axis, keepdims=True)) / temperature)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def good_lse(x, axis=-1, keepdims=False):
     x = np.asarray(x)
     m = np.max(x, axis=axis, keepdims=True)
@@ -59,7 +65,7 @@ def good_ce_grad(logits, targets):
 
 GOOD = {
     "max": good_max, "argmax": good_argmax, "one_hot": good_one_hot, "softmax": good_softmax,
-    "softmax_axis": good_softmax, "stable_softmax": good_softmax, "logsumexp": good_lse,
+    "softmax_axis": good_softmax, "stable_softmax": good_stable, "logsumexp": good_lse,
     "cross_entropy": good_ce, "cross_entropy_grad": good_ce_grad,
 }
 GOOD.update(LM_GOOD)  # lesson 08's exercises: tests/test_language_model_exercises.py
@@ -233,6 +239,30 @@ def no_max_shift_axis(x, axis=-1):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+def temperature_first(fn):  # noqa: ANN001, ANN201
+    """A softmax-family learner's code for ``stable_softmax``: divides by the temperature
+    first, as most learners do, then makes the same mistake."""
+    def with_temperature(x, axis=-1, temperature=1.0):
+        return fn(np.asarray(x, dtype=float) / temperature, axis=axis)
+
+    with_temperature.__name__ = fn.__name__
+    return with_temperature
+
+
+def stable_divides_first(x, axis=-1, temperature=1.0):
+    z = np.asarray(x, dtype=float) / temperature  # inf for 1000 / 1e-306
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def stable_forgets_temperature(x, axis=-1, temperature=1.0):
+    return good_softmax(x, axis=axis)
+
+
+def stable_multiplies(x, axis=-1, temperature=1.0):
+    return good_softmax(np.asarray(x, dtype=float) * temperature, axis=axis)
+
+
 SOFTMAX_CASES = [
     ("softmax", whole_batch_sum, "whole-batch sum"),
     ("softmax", wrong_axis, "wrong axis"),
@@ -243,15 +273,21 @@ SOFTMAX_CASES = [
     ("softmax", sigmoid_each, "sigmoid per element"),
     ("softmax_axis", ignores_axis, "axis ignored"),
     ("softmax_axis", whole_batch_sum, "whole-batch sum"),
-    ("stable_softmax", no_max_shift, "no max shift (overflow)"),
-    ("stable_softmax", global_max_shift, "shift by the global max of the batch"),
-    ("stable_softmax", whole_batch_sum, "whole-batch sum"),
-    ("stable_softmax", ignores_axis, "axis ignored"),
-    *((e, fn, m) for e in ("softmax_axis", "stable_softmax") for fn, m in [
+    ("stable_softmax", stable_divides_first, "divided before the shift"),
+    ("stable_softmax", stable_forgets_temperature, "temperature ignored"),
+    ("stable_softmax", stable_multiplies, "multiplied by the temperature"),
+    *(("stable_softmax", temperature_first(fn), m) for fn, m in [
+        (no_max_shift, "no max shift (overflow)"),
+        (global_max_shift, "shift by the global max of the batch"),
+        (whole_batch_sum, "whole-batch sum"), (ignores_axis, "axis ignored"),
+        (wrong_axis, "wrong axis"), (returns_log, "log-probabilities returned"),
+        (forgot_exp, "exp forgotten"), (min_shift, "shift by the minimum"),
+        (mean_shift, "shift by the mean")]),
+    *(("softmax_axis", fn, m) for fn, m in [
         (wrong_axis, "wrong axis"), (returns_log, "log-probabilities returned"),
         (returns_hardmax, "hardmax returned"), (forgot_exp, "exp forgotten"),
         (sigmoid_each, "sigmoid per element")]),
-    *((e, fn, m) for e in ("softmax", "softmax_axis", "stable_softmax") for fn, m in [
+    *((e, fn, m) for e in ("softmax", "softmax_axis") for fn, m in [
         (min_shift, "shift by the minimum"), (mean_shift, "shift by the mean")]),
     ("softmax", no_max_shift, "no max shift (overflow)"),
     ("softmax", global_max_shift, "shift by the global max of the batch"),
@@ -288,7 +324,7 @@ def flattened(x, axis=-1):
 @pytest.mark.parametrize("exercise_id,fn", [
     ("softmax", missing_keepdims),  # a broadcasting error on a 4x6 batch
     ("softmax_axis", no_keepdims_anywhere),  # wrong numbers on a square batch
-    ("stable_softmax", missing_keepdims),
+    ("stable_softmax", temperature_first(missing_keepdims)),
 ])
 def test_missing_keepdims(exercise_id, fn) -> None:
     for seed in range(3):
@@ -304,8 +340,10 @@ def float32_always(x, axis=-1):
 
 def test_wrong_dtype_and_wrong_shape() -> None:
     # the contract: float64 for float32 input is accepted (learners write np.asarray(x, float))
-    for ex_id in ("softmax", "softmax_axis", "stable_softmax"):
-        result = check(ex_id, float64_always, seed=0, quiet=True)
+    for ex_id, fn in (("softmax", float64_always), ("softmax_axis", float64_always),
+                      ("stable_softmax", lambda x, axis=-1, temperature=1.0: good_stable(
+                          np.asarray(x, dtype=np.float64), axis, temperature))):
+        result = check(ex_id, fn, seed=0, quiet=True)
         assert result.passed, result.message
     # float32 for float64 input loses precision: refused, with the dtype hint
     result = check("softmax", float32_always, seed=0, quiet=True)
