@@ -19,7 +19,7 @@ help:
 	@echo "make test       set up .venv, run ruff and every test (unit, notebooks, grader, browser)"
 	@echo "make bench      speed, memory and accuracy against scipy and mpmath"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=)"
+	@echo "make grade      grade submissions/<student>/*.ipynb into grades/ (SEED=, ONLY=folder)"
 	@echo "make grade-demo grade a synthetic class (correct, wrong, hostile) into build/grade-demo/"
 	@echo "make autograder build/autograder.zip for Gradescope (EXERCISES=ex03_softmax SEED=N)"
 	@echo "make site       build the course site into build/site/ (open build/site/index.html)"
@@ -61,7 +61,7 @@ exercises: venv
 grade: venv
 	@bash tools/ensure_system_packages.sh bubblewrap
 	$(BIN)/python -m course_lib.grade submissions --out grades \
-	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only "$$ONLY")
 
 # The Gradescope bundle (docs/instructor.md): EXERCISES takes exercise ids or notebook names.
 EXERCISES ?= all

@@ -1,10 +1,11 @@
 """How fast the grader grades a class, against one kernel per notebook (``make bench``).
 
-A class of 40 students, each handing in the five exercise notebooks: solutions, stubs,
+A class of 40 students, each handing in every exercise notebook (six): solutions, stubs,
 answers with a classic mistake, syntax errors, and two students whose softmax loops
 forever. The grader grades it with 2 jobs, each student in a bubblewrap sandbox of their
-own; then nbclient runs a sample of the same notebooks top to bottom, each in a fresh
-kernel (as classic autograders do), and the mean is extrapolated to the 200 notebooks.
+own (its own process limit, tmpfs scratch and time budget), writing every report, the run
+report included; then nbclient runs a sample of the same notebooks top to bottom, each in a
+fresh kernel (as classic autograders do), and the mean is extrapolated to the class.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def main() -> int:
         notebooks = make_class(folder)
         mode = isolation.choose("auto").mode
         t0 = time.perf_counter()
-        results = grade([folder], Path(tmp) / "out", jobs=2, timeout=2, progress=False)
+        results = grade([folder], Path(tmp) / "out", jobs=2, timeout=2, progress=False,
+                         report=False)
         ours = time.perf_counter() - t0
         sample = [p for p in notebooks if p.parent.name in ("student00", "student03")]
         per = time_nbclient(sample)
@@ -86,7 +88,8 @@ def main() -> int:
         totals = [r.total for r in results]
         print(f"grader ({mode} isolation): {len(results)} students, {len(notebooks)} notebooks "
               f"in {ours:.1f} s with 2 jobs ({ours / len(results) * 1000:.0f} ms per student; "
-              "2 students loop until their time limit)")
+              "2 students loop until their time limit; "
+              f"{sum(1 for r in results if r.anomalies)} flagged in the run report)")
         print(f"nbclient, one kernel per notebook: {statistics.mean(per):.2f} s per notebook "
               f"(mean of {len(per)}), so about {classic:.0f} s for the class, one by one")
         print(f"speed-up: {classic / ours:.1f}x; mean total {statistics.mean(totals):.2f} / "

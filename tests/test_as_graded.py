@@ -40,7 +40,7 @@ def shell(capsys):
 def test_a_clean_answer_is_checked_as_before(shell) -> None:
     shell(GOOD)
     out = shell("r = check('max', my_max, seed=0)")
-    assert out.startswith("max: all 6 visible cases passed")
+    assert re.match(r"max: all \d+ visible cases passed", out)
     assert "When graded" not in out
 
 
@@ -49,7 +49,7 @@ def test_a_helper_from_another_cell_is_named(shell) -> None:
     shell("def my_max(x, axis=-1):\n    return helper(x, axis)")
     out = shell("r = check('max', my_max, seed=0)\nprint(r.passed)")
     assert "NameError: name 'helper' is not defined" in out
-    assert "it uses `helper` from another cell of your notebook" in out
+    assert "`helper` is not defined where your answer runs" in out
     assert out.rstrip().endswith("False")
 
 
@@ -81,7 +81,7 @@ def test_numpy_and_the_standard_library_are_fine(shell) -> None:
     shell("import math\nimport numpy\n\ndef my_max(x, axis=-1):\n"
           "    assert math.inf > 0\n    return numpy.max(x, axis=axis)")
     out = shell("r = check('max', my_max, seed=0)")
-    assert "all 6 visible cases passed" in out and "When graded" not in out
+    assert re.search(r"all \d+ visible cases passed", out) and "When graded" not in out
 
 
 def test_a_check_call_inside_the_answer_cell_is_named(shell) -> None:
@@ -185,7 +185,7 @@ def test_the_check_and_the_grader_agree(tmp_path) -> None:
         m = re.match(r"result = check\('(\w+)'", cell.source)
         if m:
             printed[m.group(1)] = "".join(o.get("text", "") for o in cell.outputs)
-    assert "PASSED False" in printed["max"] and "`helper` from another cell" in printed["max"]
+    assert "PASSED False" in printed["max"] and "`helper` is not defined" in printed["max"]
     assert "PASSED True" in printed["one_hot"]
     # the scipy import fails quietly when graded: the check names it and still passes
     assert "PASSED True" in printed["argmax"] and "imports `scipy`" in printed["argmax"]

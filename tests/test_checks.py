@@ -526,7 +526,26 @@ def grad_no_onehot(logits, targets):
     return good_softmax(logits) / len(targets)
 
 
+def max_loop_from_zero(x, axis=-1):
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
+    best = np.zeros(x.shape[:-1])  # the loop starts from 0 ...
+    for i in range(x.shape[-1]):
+        best = np.maximum(best, x[..., i])  # ... so an all-negative row gives 0
+    return best
+
+
+def argmax_loop_from_minus_9999(x, axis=-1):
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, -1)
+    best, where = np.full(x.shape[:-1], -9999.0), np.zeros(x.shape[:-1], dtype=int)
+    for i in range(x.shape[-1]):
+        bigger = x[..., i] > best
+        best, where = np.where(bigger, x[..., i], best), np.where(bigger, i, where)
+    return where
+
+
 OTHER_CASES = [
+    ("max", max_loop_from_zero, "loop started from a fixed value"),
+    ("argmax", argmax_loop_from_minus_9999, "loop started from a fixed value"),
     ("max", max_whole, "whole-array maximum"),
     ("max", max_keepdims, "missing axis removal (keepdims)"),
     ("max", max_argmax, "argmax returned"),

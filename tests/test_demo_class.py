@@ -29,7 +29,11 @@ def test_the_class_is_what_it_says(tmp_path):
     assert json.loads((tmp_path / "expected.json").read_text()) == expected
     students = sorted(p.name for p in out.iterdir())
     assert students == sorted(expected)
-    assert sum(s.startswith("hostile-") for s in students) == len(demo.ATTACKS)
+    hostile = len(demo.ATTACKS) + len(demo.HARMLESS) + len(demo.SPECIAL)
+    assert sum(s.startswith("hostile-") for s in students) == hostile
+    assert (out / "hostile-link-root").is_symlink() and (out / "hostile-link-folder").is_symlink()
+    assert (out / "hostile-fifo" / "ex03_softmax.ipynb").is_fifo()
+    assert "=1+2" in students and "correct-threads" in students
     solution = answer(REPO / "solutions" / "ex03_softmax.ipynb", "softmax")
     assert answer(out / "correct-01" / "ex03_softmax.ipynb", "softmax") == solution
     assert "while True" in answer(out / "hostile-loop" / "ex03_softmax.ipynb", "softmax")
@@ -60,4 +64,10 @@ def test_check_reports_every_difference(tmp_path):
     with open(grades, "w", newline="") as f:
         csv.writer(f).writerows([["student", "max", "softmax", "total"],
                                  ["a", "1.0", "0.25", "1.25"], ["b", "0", "1.0", "1.0"]])
+    assert demo.check(expected, grades) == []
+    # what the run report must say is checked too, name by name
+    expected["a"]["report"] = "it is a link"
+    (tmp_path / "run-report.md").write_text("## Anomalies\n\n### a\n- timeout: x\n\n## End\n")
+    assert demo.check(expected, grades) == ["a: the run report does not say 'it is a link'"]
+    (tmp_path / "run-report.md").write_text("### a\n- refused x.ipynb: it is a link (...)\n")
     assert demo.check(expected, grades) == []

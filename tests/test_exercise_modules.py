@@ -143,4 +143,4 @@ def test_a_misnamed_or_empty_module_is_refused(tmp_path, monkeypatch) -> None:
 def test_every_exercise_is_an_exercise() -> None:
     for ex in EXERCISES.values():
         assert isinstance(ex, Exercise)
-        assert ex.returns in ("input precision", "indices", "floats")
+        assert ex.returns in ("input precision", "indices", "float64")

@@ -20,63 +20,33 @@ import sys
 import threading
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import course_lib
 from course_lib.grading import isolation
 from course_lib.grading.grader import COURSE_SEED, grade
+from tests.grading_class import (
+    BWRAP,
+    GOOD_AXIS,
+    GOOD_SOFTMAX,
+    STUB,
+    WHOLE_BATCH,
+    needs_bwrap,
+    notebook,
+)
+from tests.grading_class import rows as _rows
 
 PACKAGE = Path(course_lib.__file__).parent
 REPO = PACKAGE.parent
 MARK = "MARK-7f3a"  # names the processes that attacks leave behind
 
-GOOD_SOFTMAX = '''
-def my_softmax(x, axis=-1):
-    x = np.asarray(x)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-'''
-GOOD_AXIS = GOOD_SOFTMAX.replace("my_softmax", "my_softmax_axis")
-WHOLE_BATCH = '''
-def my_softmax_axis(x, axis=-1):
-    e = np.exp(np.asarray(x) - np.max(x))
-    return e / e.sum()
-'''
-STUB = '''
-def my_softmax(x, axis=-1):
-    raise NotImplementedError
-'''
 SECRET = "SECRET-OF-ALICE-4409"  # in one student's code; no other student may see it
-
-BWRAP = isolation.choose("auto").mode == "bwrap"
-needs_bwrap = pytest.mark.skipif(
-    not BWRAP and not os.environ.get("CI"),
-    reason="LOUD SKIP: bubblewrap is not usable here, so the namespace tests cannot run "
-           "(make test installs Debian's bubblewrap as root)")
 
 
 def test_bubblewrap_is_used_under_ci() -> None:
     if os.environ.get("CI") and not BWRAP:
         pytest.fail("CI must grade under bubblewrap: " + isolation.choose("auto").describe())
     assert isolation.choose("auto").mode in ("bwrap", "basic")
-
-
-def notebook(path: Path, cells: dict[str, str], extra: list[str] = ()) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells.append(nbformat.v4.new_markdown_cell("# Exercises 03"))
-    nb.cells.append(nbformat.v4.new_code_cell("import numpy as np"))
-    for ex_id, src in cells.items():
-        cell = nbformat.v4.new_code_cell(src)
-        cell.metadata["tags"] = [f"answer:{ex_id}"]
-        nb.cells.append(cell)
-    for src in extra:  # not answer cells: must never run
-        nb.cells.append(nbformat.v4.new_code_cell(src))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
 
 
 def _digest(folder: Path) -> str:
@@ -476,13 +446,8 @@ def test_a_regrade_replaces_one_row_and_keeps_the_class(tmp_path) -> None:
     rows = _rows(out / "grades.csv")
     assert sorted(rows) == ["ann", "ben", "cy", "dee"]
     assert rows["dee"]["softmax"] == "0" and rows["dee"]["softmax_axis"] == "0"
-    with pytest.raises(ValueError, match="no student named zed"):
+    with pytest.raises(ValueError, match="no student named 'zed'"):
         grade([subs], out, only=["zed"], progress=False)
-
-
-def _rows(path: Path) -> dict[str, dict[str, str]]:
-    with path.open(newline="") as f:
-        return {r["student"]: r for r in csv.DictReader(f)}
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -565,5 +530,6 @@ def test_a_grader_failure_on_one_student_loses_no_one_else(tmp_path, monkeypatch
     results = {r.name: r for r in grade([tmp_path / "subs"], tmp_path / "out", progress=False)}
     assert results["good"].total == 1.0
     assert "grading failed: RuntimeError: boom" in results["zeros"].output
-    assert "zeros: grading failed" in capsys.readouterr().err
+    report = capsys.readouterr().err  # the run report names the student and the failure
+    assert "zeros:\n- grader failure: grading failed: RuntimeError: boom" in report
     assert sorted(_rows(tmp_path / "out" / "grades.csv")) == ["good", "zeros"]

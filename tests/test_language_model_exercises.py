@@ -134,7 +134,28 @@ def topk_smallest(logits, k):
     return np.where(z <= s[..., k - 1 : k], z, -np.inf)
 
 
+def ppl_product(logits, targets):
+    p = special.softmax(np.asarray(logits, dtype=float), axis=-1)
+    return np.prod(p[np.arange(len(targets)), targets]) ** (-1 / len(targets))
+
+
+def ppl_global_max(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max())
+    p = e / e.sum(axis=-1, keepdims=True)
+    return np.exp(-np.mean(np.log(p[np.arange(len(targets)), targets])))
+
+
+def topk_without_min(logits, k):
+    z = np.asarray(logits, dtype=float)
+    kth = -np.sort(-z, axis=-1)[..., k - 1 : k]
+    return np.where(z >= kth, z, -np.inf)
+
+
 OTHER_CASES = [
+    ("perplexity", ppl_product, "product of probabilities"),
+    ("perplexity", ppl_global_max, "shift by the global max of the batch"),
+    ("top_k", topk_without_min, "k larger than the number of classes"),
     ("perplexity", ppl_no_exp, "exp forgotten"),
     ("perplexity", ppl_exp_sum, "exp of the sum"),
     ("perplexity", ppl_mean_of_exp, "mean of per-sample perplexities"),
@@ -167,7 +188,8 @@ def _mutating(good):
 def test_correct_answers_pass_visible_and_hidden(ex_id, seed):
     result = check(ex_id, GOOD[ex_id], seed=seed, quiet=True)
     assert result.passed and result.score == 1.0, result.message
-    assert "visible cases passed; grading adds 7 hidden cases (" in result.message
+    hidden = len(EXERCISES[ex_id].cases(np.random.default_rng(seed), hidden=True))
+    assert f"visible cases passed; grading adds {hidden} hidden cases (" in result.message
     ex = EXERCISES[ex_id]
     rng = np.random.default_rng(seed)
     cases = ex.cases(rng, hidden=False) + ex.cases(rng, hidden=True)

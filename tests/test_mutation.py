@@ -56,6 +56,10 @@ def solution_source(ex_id: str) -> str:
 # --- the mutation operators ---------------------------------------------------------------
 
 NP_REDUCTIONS = {"max", "min", "sum", "mean", "argmax", "argmin", "squeeze"}
+SENTINEL_STARTS = (0.0, -9999.0, -1e9)  # what a loop for the maximum is often started from
+CLIPS = (-700.0, -50.0)  # lower bounds learners put on an exponent "to avoid underflow"
+EPSILONS = (1e-7, 1e-10)  # added to a denominator or a log's argument
+EXP_EPSILONS = (1e-7, 1e-12)  # added to exp (a masked entry then gets a probability)
 SWAPS = {"max": ("min", "mean"), "min": ("max",), "sum": ("mean",), "mean": ("sum",),
          "argmax": ("argmin",), "exp": ("log",), "log": ("exp",)}
 AXIS_VALUES = (0, 1, -1, -2, None)
@@ -114,6 +118,7 @@ def _operators(node: ast.AST, in_index: bool) -> Iterator[tuple[str, ast.AST | N
             yield f"`{text}`: {name} -> {new}", ast.Call(func, node.args, node.keywords)
         if name in ("exp", "log") and node.args:
             yield f"`{text}`: {name} left out", node.args[0]
+        yield from _new_families(node, name, text)
         if name == "squeeze":
             yield f"`{text}`: squeezed without an axis", ast.Call(node.func, node.args, [])
         has = {kw.arg for kw in node.keywords}
@@ -157,6 +162,10 @@ def _operators(node: ast.AST, in_index: bool) -> Iterator[tuple[str, ast.AST | N
         for d in (1, -1):
             yield (f"constant {node.value} -> {node.value + d} (column {node.col_offset})",
                    _const(node.value + d))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        for eps in EPSILONS:
+            yield (f"`{text}`: epsilon {eps:g} added to the denominator", ast.BinOp(
+                node.left, ast.Div(), ast.BinOp(node.right, ast.Add(), ast.Constant(eps))))
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Sub):
             yield f"`{text}`: - -> +", ast.BinOp(node.left, ast.Add(), node.right)
@@ -186,10 +195,63 @@ def _operators(node: ast.AST, in_index: bool) -> Iterator[tuple[str, ast.AST | N
                 ast.Attribute(node.value, "astype", ast.Load()),
                 [ast.parse(dtype, mode="eval").body], []))
         wrapped = ast.Call(_np("asarray"), [node.value], [])
+        yield f"`{text}`: precision: result cast to np.float16", ast.Return(ast.Call(
+            ast.Attribute(wrapped, "astype", ast.Load()), [_np("float16")], []))
+        yield f"`{text}`: precision: result rounded through float32", ast.Return(ast.Call(
+            ast.Attribute(ast.Call(ast.Attribute(wrapped, "astype", ast.Load()),
+                                   [_np("float32")], []), "astype", ast.Load()),
+            [_np("float64")], []))
+        yield f"`{text}`: epsilon 1e-7 added to the result", ast.Return(
+            ast.BinOp(wrapped, ast.Add(), ast.Constant(1e-7)))
         yield f"`{text}`: result transposed", ast.Return(
             ast.Attribute(wrapped, "T", ast.Load()))
         yield f"`{text}`: result flattened", ast.Return(
             ast.Call(ast.Attribute(wrapped, "ravel", ast.Load()), [], []))
+
+
+def _new_families(node: ast.Call, name: str | None,
+                  text: str) -> Iterator[tuple[str, ast.AST]]:
+    """Sentinel starts, clipping, precision changes and epsilons, on one call."""
+    axis = [kw for kw in node.keywords if kw.arg == "axis"]
+    if name in ("max", "amax") and axis:
+        for s in SENTINEL_STARTS:  # best = s; for v in row: best = max(best, v)
+            yield (f"`{text}`: a loop started from {s:g}",
+                   ast.Call(_np("maximum"), [node, _const(s)], []))
+    if name == "argmax" and axis and node.args:
+        for s in SENTINEL_STARTS:  # best, i = s, 0; for j, v: if v > best: best, i = v, j
+            top = ast.Call(_np("max"), [node.args[0]], axis)
+            yield (f"`{text}`: a loop started from {s:g}", ast.Call(_np("where"), [
+                ast.Compare(top, [ast.Gt()], [_const(s)]), node, ast.Constant(0)], []))
+    if name == "exp" and node.args:
+        arg = node.args[0]
+        for lo in CLIPS:
+            yield (f"`{text}`: exponent clipped at {lo:g}", ast.Call(
+                node.func, [ast.Call(_np("maximum"), [arg, _const(lo)], [])], node.keywords))
+        yield (f"`{text}`: exponent clipped with np.clip(..., -50, 50)", ast.Call(
+            node.func, [ast.Call(_np("clip"), [arg, _const(-50.0), _const(50.0)], [])],
+            node.keywords))
+        yield (f"`{text}`: precision: exponent taken in float32", ast.Call(node.func, [
+            ast.Call(ast.Attribute(arg, "astype", ast.Load()), [_np("float32")], [])],
+            node.keywords))
+        yield (f"`{text}`: precision: exp rounded to float32", ast.Call(
+            ast.Attribute(node, "astype", ast.Load()), [_np("float32")], []))
+        for eps in EXP_EPSILONS:
+            yield (f"`{text}`: epsilon {eps:g} added to exp",
+                   ast.BinOp(node, ast.Add(), ast.Constant(eps)))
+    if name == "log" and node.args:
+        for eps in EPSILONS:
+            yield (f"`{text}`: epsilon {eps:g} added inside log", ast.Call(node.func, [
+                ast.BinOp(node.args[0], ast.Add(), ast.Constant(eps))], node.keywords))
+        yield (f"`{text}`: log's argument clipped at 1e-300", ast.Call(node.func, [
+            ast.Call(_np("maximum"), [node.args[0], ast.Constant(1e-300)], [])],
+            node.keywords))
+    if name in ("sum", "mean") and not any(kw.arg == "dtype" for kw in node.keywords):
+        for dtype in ("float32", "float16"):
+            yield (f"`{text}`: precision: accumulated in {dtype}", ast.Call(
+                node.func, node.args, [*node.keywords, ast.keyword("dtype", _np(dtype))]))
+    if name == "asarray" and node.args:
+        yield (f"`{text}`: precision: a longdouble detour", ast.Call(node.func, node.args, [
+            *node.keywords, ast.keyword("dtype", _np("longdouble"))]))
 
 
 def _index_nodes(tree: ast.AST) -> set[int]:
@@ -275,6 +337,13 @@ def _values(rng: np.random.Generator, shape: tuple[int, ...], axis: int, family:
         x[mask] = -np.inf
     elif family == "huge" and dtype == "float64":
         x *= 1e306
+    elif family == "below":  # slices entirely below 0, below -1e4, near -1e300, in turn
+        y = np.moveaxis(x, axis, -1).copy()
+        for r, row in enumerate(y.reshape(-1, k)):
+            kind = r % (3 if dtype == "float64" else 2)  # float32 has no -1e300
+            row[:] = (-rng.uniform(0.05, 9.0, k) if kind == 0 else row - 5e4 if kind == 1
+                      else -rng.uniform(1.0, 9.0, k) * 1e300)
+        x = np.ascontiguousarray(np.moveaxis(y, -1, axis))
     if dtype == "float32":
         return x.astype(np.float32)
     if dtype == "int":
@@ -284,7 +353,7 @@ def _values(rng: np.random.Generator, shape: tuple[int, ...], axis: int, family:
 
 SHAPES = [(5,), (1,), (2,), (3, 4), (4, 4), (4, 1), (1, 4), (2, 3, 4), (2, 1, 3), (1, 3, 1),
           (3, 2, 1)]
-FAMILIES = ("normal", "far", "wide", "offset", "ties", "masked", "huge")
+FAMILIES = ("normal", "far", "wide", "offset", "ties", "masked", "huge", "below")
 KINDS = ("float64", "float32", "int", "list")
 
 
@@ -326,12 +395,16 @@ def battery(ex_id: str, n: int = 160) -> list[Case]:
             k = int(rng.integers(1, shape[-1] + 2))
             out.append(Case(f"{family} {kind} {i}", (x.tolist() if kind == "list" else x, k)))
             continue
-        if ex_id == "perplexity" and family in ("wide", "huge"):
+        if ex_id == "perplexity" and family == "huge":
             family = "far"  # keep the mean loss below ~700: exp of it stays finite
         if ex_id in ("cross_entropy", "cross_entropy_grad", "perplexity"):
             nk = (int(rng.integers(1, 6)), int(rng.integers(2, 6)))
             z = _values(rng, nk, -1, family, "float64" if kind in ("int", "list") else kind)
+            if ex_id == "perplexity" and family == "wide":  # mean losses up to ~600
+                z = z * np.asarray(600 / 3000, dtype=z.dtype)
             t = rng.integers(0, nk[1], nk[0])
+            if ex_id == "perplexity" and family == "below":  # a finite perplexity
+                t = np.argmax(z, axis=-1)
             if family == "masked":  # never mask the target
                 z[np.arange(nk[0]), t] = rng.standard_normal(nk[0]).astype(z.dtype)
             args = (z.tolist(), t.tolist()) if kind == "list" else (z, t)
@@ -395,13 +468,29 @@ def mutation_report(ex_id: str) -> dict:
         by_hidden += [desc] * hid
         if not both:
             survivors.append(desc)
-    return {"made": len(made), "kept": kept, "visible": by_visible, "hidden": by_hidden,
-            "survivors": survivors, "equivalent": equivalent}
+    return {"made": len(made), "all": [d for d, _ in made], "kept": kept,
+            "visible": by_visible, "hidden": by_hidden, "survivors": survivors,
+            "equivalent": equivalent}
 
 
-@pytest.fixture(scope="module")
-def reports() -> dict[str, dict]:
-    out = {ex_id: mutation_report(ex_id) for ex_id in EXERCISES}
+FAMILY_NAMES = ("sentinel starts", "clipping", "precision changes", "epsilons",
+                "axes, shifts, signs and the rest")
+
+
+def family(desc: str) -> str:
+    """Which family of mutants ``desc`` belongs to (for the second table)."""
+    if "a loop started from" in desc:
+        return FAMILY_NAMES[0]
+    if "clipped" in desc:
+        return FAMILY_NAMES[1]
+    if any(w in desc for w in ("float32", "float16", "longdouble")):
+        return FAMILY_NAMES[2]
+    if "epsilon" in desc:
+        return FAMILY_NAMES[3]
+    return FAMILY_NAMES[4]
+
+
+def _tables(out: dict[str, dict]) -> str:
     lines = ["| exercise | mutants made | kept (differ on valid input) | killed by visible cases "
              "| killed by hidden cases | killed by both together | survivors |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -410,7 +499,23 @@ def reports() -> dict[str, dict]:
         lines.append(f"| {ex_id} | {r['made']} | {k} | {len(r['visible'])} | "
                      f"{len(r['hidden'])} | {k - len(r['survivors'])} | "
                      f"{len(r['survivors'])} |")
-    table = "\n".join(lines)
+    lines += ["", "| family (all exercises) | mutants made | kept | killed by visible cases | "
+              "killed by hidden cases | killed by both together | survivors |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for fam in FAMILY_NAMES:
+        def count(key: str, fam: str = fam) -> int:
+            return sum(family(d) == fam for r in out.values() for d in r[key])
+
+        kept, surv = count("kept"), count("survivors")
+        lines.append(f"| {fam} | {count('all')} | {kept} | {count('visible')} | "
+                     f"{count('hidden')} | {kept - surv} | {surv} |")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, dict]:
+    out = {ex_id: mutation_report(ex_id) for ex_id in EXERCISES}
+    table = _tables(out)
     print(f"\nMutation test (seeds {SEEDS}; killed = loses points on every seed)\n{table}")
     build = ROOT / "build"
     build.mkdir(exist_ok=True)

@@ -2,6 +2,7 @@
 
 import doctest
 import math
+import re
 
 import numpy as np
 import pytest
@@ -307,3 +308,62 @@ def test_cutoff_bars_draw_before_and_after():
     np.testing.assert_allclose(heights[5:], ref_cut(z, 0.5, k=2), rtol=1e-12)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "␣", "c", "d"]
     plt.close(ax.figure)
+
+
+# --- the cut-off report at its extremes: every line says something true ---------------------
+
+
+def _report_lines(text: str) -> dict[str, str]:
+    """token label -> the part after its label, for the token lines of a report."""
+    out = {}
+    for line in text.splitlines()[1:-1]:
+        label, rest = line.split("  ", 1)
+        out[label.strip()] = rest.strip()
+    return out
+
+
+@pytest.mark.parametrize("T", [0.01, 0.05, 1.0, 20.0])
+def test_every_shown_probability_is_the_probability(T):
+    z = [3.0, 2.2, 1.5, 0.3, -0.5, -9.5]
+    text = cutoff_report(z, T, names="abcdef")
+    ref = scipy.special.softmax(np.array(z) / T)
+    for name, q in zip("abcdef", ref, strict=True):
+        before = _report_lines(text)[repr(name)].split(" -> ")[0]
+        if q == 0:
+            assert before == "0"
+        else:  # never "0.000" for a probability above 0: 3 decimals or 2 significant digits
+            assert before != "0.000" and float(before) == pytest.approx(q, rel=0.05, abs=5e-4)
+    kept = int(re.search(r"kept (\d+) of 6 tokens", text).group(1))
+    assert kept == 6  # no cut asked for: every token is kept, whatever T does to its odds
+    rare = int(np.sum(ref < 1e-3))
+    assert (f"; {rare} below 0.001" in text) == (rare > 0)
+
+
+def test_an_underflowed_token_is_said_to_be_zero_and_a_cut_one_is_said_cut():
+    z = [3.0, 2.2, -5.0, -9.0]
+    assert scipy.special.softmax(np.array(z) / 0.01)[2] == 0.0  # exp(-800) underflows
+    text = cutoff_report(z, 0.01, names="abcd")
+    lines = _report_lines(text)
+    assert lines["'c'"] == "0 -> 0      (0 in float64)"
+    assert text.splitlines()[-1].endswith("; 3 below 0.001 (2 exactly 0, never drawn)")
+    cut = _report_lines(cutoff_report(z, 0.01, top_k=2, names="abcd"))
+    assert cut["'c'"] == "0 -> 0      (cut)" and cut["'d'"] == "0 -> 0      (cut)"
+    assert cut["'b'"] == "1.8e-35 -> 1.8e-35"
+
+
+def test_masked_tokens_are_named_and_not_counted_as_kept():
+    text = cutoff_report([-math.inf, 1.0, 2.0], 1.0, names="abc")
+    assert _report_lines(text)["'a'"] == "0 -> 0      (masked)"
+    assert text.splitlines()[-1].startswith("kept 2 of 3 tokens; entropy 0.582 -> 0.582")
+
+
+@pytest.mark.parametrize("z,says", [
+    ([1.0, math.nan, 2.0], "the logit of '1' is nan"),
+    ([math.nan, math.nan], "the logit of '0', '1' is nan"),
+    ([-math.inf, -math.inf, -math.inf], "every logit is -inf"),
+])
+def test_no_distribution_is_said_in_words(z, says):
+    text = cutoff_report(z, 0.5, top_k=1)
+    assert text.splitlines()[0] == "T = 0.500, top-k = 1, top-p = off"
+    assert "no distribution" in text and says in text
+    assert "nan ->" not in text and "kept 0" not in text and "entropy" not in text

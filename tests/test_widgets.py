@@ -154,3 +154,64 @@ def test_plots_does_not_import_widgets() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the widgets at their extremes: each line says something true, in plain words ---------
+
+
+@pytest.mark.parametrize("text", ["-inf, -inf", "-inf", "-inf -inf -inf"])
+def test_only_minus_inf_logits_have_no_distribution(text) -> None:
+    shown = temperature_text(text, 1.0)
+    assert shown.startswith("every logit is -inf, so every class is masked")
+    assert "p = " not in shown and "entropy" not in shown and "nan" not in shown
+    with pytest.raises(ValueError, match="every logit is -inf"):
+        temperature_report([-np.inf, -np.inf], 0.05)
+
+
+@pytest.mark.parametrize("t", [0.05, 1.0, 20.0])
+@pytest.mark.parametrize("text,limit", [("inf, 1", [1.0, 0.0]), ("-inf, 5", [0.0, 1.0]),
+                                        ("1e308, -1e308", [1.0, 0.0])])
+def test_temperature_extremes_show_the_limit_and_its_entropy(t, text, limit) -> None:
+    shown = temperature_text(text, t)
+    np.testing.assert_allclose(_p(shown), limit, atol=5e-4)
+    assert _entropy(shown) == 0.0 and "nan" not in shown
+
+
+def test_overflow_of_a_magnitude_that_is_not_a_number() -> None:
+    for dtype in DTYPES:
+        shown = overflow_report(float("nan"), dtype)
+        assert shown.startswith("magnitude = nan is not a number")
+        assert "overflow" not in shown
+
+
+@pytest.mark.parametrize("magnitude", [1e5, 1e38, 1e300, 1e308, -1e308])
+def test_huge_magnitudes_are_written_short(magnitude) -> None:
+    head = overflow_report(magnitude, "float64").splitlines()[0]
+    largest = float(re.search(r"largest logit = (\S+)", head).group(1))
+    assert largest == pytest.approx(abs(magnitude), rel=1e-3)
+    assert len(head) < 90 and "e+" in head
+
+
+def test_logits_too_large_for_the_dtype_are_said_to_be_inf() -> None:
+    head, naive, stable = overflow_report(1e308, "float16").splitlines()
+    assert "largest logit = inf" in head
+    assert "do not fit in float16, whose largest number is 65504.000" in naive
+    assert float(np.finfo(np.float16).max) == 65504.0  # numpy: nothing larger is stored
+    head, naive, stable = overflow_report(float("inf"), "float64").splitlines()
+    assert "the logits are infinite" in naive and "<- overflow!" not in naive
+    assert stable == "stable = [0.500, 0.500, 0.000]  sum = 1.000"  # +inf logits share
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_overflow_flag_sweeps_its_threshold(dtype) -> None:
+    # the representable values of dtype just below, at and just above log(finfo.max)
+    t = np.asarray(overflow_threshold(dtype), dtype=dtype)
+    values = [t]
+    for _ in range(3):
+        values = [np.nextafter(values[0], -np.inf), *values, np.nextafter(values[-1], np.inf)]
+    for x in values:
+        naive = overflow_report(float(x), dtype).splitlines()[1]
+        with np.errstate(over="ignore"):
+            overflows = not np.isfinite(np.exp(np.asarray(x, dtype=dtype)))  # numpy's own exp
+        assert ("<- overflow!" in naive) == overflows, (dtype, float(x), naive)
+        assert ("nan" in naive) == overflows

@@ -4,8 +4,9 @@ The zip holds, at its root, what Gradescope asks for (``setup.sh``, ``run_autogr
 what they need: ``requirements.txt`` (the pinned packages the grader imports, and theirs, with
 the versions of the course's ``requirements.txt``), the ``course_lib`` package (its Python
 files; no solutions, no notebooks) and ``autograder.json`` (the assignment: which exercises,
-which seed, how many seconds an exercise may take). The zip is reproducible: same sources
-and settings, same bytes.
+which seed, how many seconds an answer cell or an exercise may take, and the whole
+submission; the same defaults as ``python -m course_lib.grade``). The zip is reproducible:
+same sources and settings, same bytes.
 
     python tools/build_autograder.py --exercises softmax,softmax_axis --out build/autograder.zip
 
@@ -27,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from course_lib.grading.grader import BUDGET_PER_TIMEOUT, DEFAULT_TIMEOUT  # noqa: E402
 from course_lib.grading.registry import EXERCISES  # noqa: E402
 
 TEMPLATES = REPO / "tools" / "gradescope"
@@ -81,9 +83,10 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 
 
 def build(out: Path, exercises: list[str], seed: int | None = None,
-          timeout: float = 10.0, isolation: str = "auto") -> Path:
+          timeout: float = DEFAULT_TIMEOUT, isolation: str = "auto",
+          budget: float | None = None) -> Path:
     """Write the bundle to ``out`` (atomically) and return its path."""
-    config = {"exercises": exercises, "seed": seed, "timeout": timeout,
+    config = {"exercises": exercises, "seed": seed, "timeout": timeout, "budget": budget,
               "isolation": isolation}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -110,13 +113,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated exercise ids or notebook names (default: all)")
     parser.add_argument("--seed", type=int, default=None,
                         help="hidden cases of a new term (default: the course's fixed seed)")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per exercise")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds per answer cell and per exercise (default "
+                             f"{DEFAULT_TIMEOUT:g}, as the grader's)")
+    parser.add_argument("--budget", type=float, default=None,
+                        help=f"seconds for a whole submission (default {BUDGET_PER_TIMEOUT} "
+                             "x --timeout, as the grader's)")
     parser.add_argument("--isolation", default="auto", choices=["auto", "bwrap", "basic"],
                         help="auto (default): bubblewrap where the container allows it, "
                              "else rlimits and Landlock, said in every result")
     args = parser.parse_args(argv)
     exercises = resolve_exercises(args.exercises)
-    out = build(Path(args.out), exercises, args.seed, args.timeout, args.isolation)
+    out = build(Path(args.out), exercises, args.seed, args.timeout, args.isolation,
+                args.budget)
     points = sum(EXERCISES[e].points for e in exercises)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB): {len(exercises)} exercise(s), "
           f"{points:g} points: {', '.join(exercises)}; seed "

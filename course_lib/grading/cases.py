@@ -78,6 +78,33 @@ def masked(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return x
 
 
+def below(rng: np.random.Generator, shape: tuple[int, ...], axis: int = -1) -> np.ndarray:
+    """Slices entirely below the values a loop might start from, in turn: every entry below
+    0, every entry below -1e4 (near -5e4, spread as usual) and every entry near -1e300 (from
+    -9e300 to -1e300). The maximum of a slice is never its first entry, so an argmax that
+    never moves from index 0 is wrong.
+
+    >>> x = below(np.random.default_rng(0), (3, 4))
+    >>> bool((x[0] < 0).all() and (x[1] < -1e4).all() and (x[2] <= -1e300).all())
+    True
+    """
+    lead = _lead(shape, axis)
+    k = shape[axis]
+    y = arr(rng, (*lead, k)).reshape(-1, k)
+    for r, row in enumerate(y):
+        kind = r % 3
+        if kind == 0:
+            row[:] = -rng.uniform(0.05, 9.0, k)
+        elif kind == 1:
+            row += -5e4
+        else:
+            row[:] = -rng.uniform(1.0, 9.0, k) * 1e300
+        if int(np.argmax(row)) == 0 and k > 1:
+            j = int(rng.integers(1, k))
+            row[[0, j]] = row[[j, 0]]
+    return along(y.reshape((*lead, k)), axis)
+
+
 def huge_rows(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Rows near 1e300 whose maximum is never their first entry (float32 would make every
     entry inf, and argmax then picks the first)."""

@@ -47,7 +47,7 @@ def check(exercise_id: str, fn: Any, *, seed: int | None = None, quiet: bool = F
     --------
     >>> import numpy as np
     >>> result = check("max", lambda x, axis=-1: np.max(x, axis=axis))  # doctest: +ELLIPSIS
-    max: all 6 visible cases passed; grading adds 7 hidden cases (a float32 batch; ...
+    max: all 7 visible cases passed; grading adds 9 hidden cases (a float32 batch; ...
     >>> result.passed
     True
     """
@@ -72,7 +72,9 @@ def check(exercise_id: str, fn: Any, *, seed: int | None = None, quiet: bool = F
     else:
         result = assess(exercise_id, cases,
                         [run_case(prepared.fn, c.args, c.kwargs) for c in cases])
-        result.message += _when_graded(prepared.notes)
+        said = "not defined where your answer runs" in result.message  # the hint says it
+        result.message += _when_graded([n for n in prepared.notes
+                                        if not (said and n.startswith("it uses"))])
     if not quiet:
         print(result.message)
     return result

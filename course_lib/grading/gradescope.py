@@ -41,18 +41,20 @@ def load_config(path: Path) -> dict:
     """The assignment's settings written by the bundle builder.
 
     ``exercises`` (ids, in order), ``seed`` (``None``: the course's fixed seed),
-    ``timeout`` (seconds per exercise) and ``isolation`` (``auto``: bubblewrap where the
-    container allows it, else rlimits and Landlock, said in every result). A missing file
-    means: every exercise, defaults.
+    ``timeout`` (seconds per answer cell and exercise), ``budget`` (seconds for the whole
+    submission; ``None``: the grader's default) and ``isolation`` (``auto``: bubblewrap
+    where the container allows it, else rlimits and Landlock, said in every result). A
+    missing file means: every exercise, the grader's defaults.
 
     >>> cfg = load_config(Path("/nonexistent/autograder.json"))
-    >>> cfg["seed"], cfg["timeout"], "softmax" in cfg["exercises"]
-    (None, 10.0, True)
+    >>> cfg["seed"], cfg["timeout"], cfg["budget"], "softmax" in cfg["exercises"]
+    (None, 10.0, None, True)
     """
+    from course_lib.grading.grader import DEFAULT_TIMEOUT
     from course_lib.grading.registry import EXERCISES
 
-    cfg: dict = {"exercises": list(EXERCISES), "seed": None, "timeout": 10.0,
-                 "isolation": "auto"}
+    cfg: dict = {"exercises": list(EXERCISES), "seed": None, "timeout": DEFAULT_TIMEOUT,
+                 "budget": None, "isolation": "auto"}
     if path.is_file():
         cfg.update(json.loads(path.read_text(encoding="utf-8")))
     unknown = [e for e in cfg["exercises"] if e not in EXERCISES]
@@ -64,13 +66,13 @@ def load_config(path: Path) -> dict:
 
 
 def find_notebooks(folder: Path) -> list[Path]:
-    """Every ``.ipynb`` the student uploaded, checkpoints and macOS debris left out."""
+    """Every regular ``.ipynb`` file the student uploaded, as the grader finds them (links
+    never followed, checkpoints and macOS debris left out)."""
+    from course_lib.grading.submissions import collect
+
     if not folder.is_dir():
         return []
-    skip = {".ipynb_checkpoints", "__MACOSX"}
-    return sorted(p for p in folder.rglob("*.ipynb")
-                  if p.is_file() and not skip & set(p.relative_to(folder).parts)
-                  and not p.name.startswith("._"))
+    return sorted(nb for s in collect([folder], student=STUDENT) for nb in s.notebooks)
 
 
 def empty_results(exercises: list[str], reason: str) -> dict:
@@ -146,8 +148,9 @@ def run(root: str | Path, grade_fn: GradeFn | None = None) -> dict:
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             try:
                 grade_fn([root / "submission"], tmp, student=STUDENT, exercises=exercises,
-                         seed=cfg.get("seed"), timeout=float(cfg.get("timeout", 10.0)),
-                         progress=False, isolation_mode=cfg.get("isolation", "auto"))
+                         seed=cfg.get("seed"), timeout=float(cfg["timeout"]),
+                         budget=cfg.get("budget"), progress=False,
+                         isolation_mode=cfg.get("isolation", "auto"))
                 folder = Path(tmp) / STUDENT
                 results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
             except Exception as exc:  # the grader's own failure: still a results.json

@@ -21,6 +21,11 @@ Late work: a student whose download Canvas marked late (the ``late`` column of
 extension). Every reduced score is listed on standard error and in ``<out>.late.csv``
 (student, points before, points exported), so nothing changes silently.
 
+Every cell written is neutralised for spreadsheets (a cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return gets a ``'`` before it, as OWASP advises): a
+student named ``=1+2`` stays text in Excel, in the import file and in the list of the
+unmatched.
+
     python -m course_lib.grading.lms --gradebook export.csv --grades grades/grades.csv \\
         --assignment "Exercises 03" --out canvas_import.csv
 """
@@ -37,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.grading import policy
+from course_lib.grading.untrusted import csv_row, csv_value
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 # roster headers (lower case) that mean each Canvas column
@@ -103,14 +109,15 @@ def read_grades(path: Path, column: str = "total") -> dict[str, str]:
         if "student" not in (reader.fieldnames or []) or column not in reader.fieldnames:
             raise ValueError(f"{path}: needs the columns 'student' and {column!r} "
                              f"(has {', '.join(reader.fieldnames or [])})")
-        return {row["student"]: row[column] for row in reader}
+        return {csv_value(row["student"]): csv_value(row[column]) for row in reader}
 
 
 def read_students(path: Path | None) -> dict[str, dict]:
     if path is None or not path.is_file():
         return {}
     with open(path, newline="", encoding="utf-8") as f:
-        return {row["folder"]: row for row in csv.DictReader(f) if row.get("folder")}
+        rows = [{k: csv_value(v or "") for k, v in row.items()} for row in csv.DictReader(f)]
+    return {row["folder"]: row for row in rows if row.get("folder")}
 
 
 def match(grades: dict[str, str], rows: list[dict], students: dict[str, dict]) -> Match:
@@ -230,23 +237,25 @@ def export(gradebook: Path, grades_csv: Path, assignment: str, out: Path, *,
     buf = io.StringIO()
     writer = csv.writer(buf)
     title = assignment_header(header, assignment)
-    writer.writerow([*CANVAS_COLUMNS, title])
+    writer.writerow(csv_row([*CANVAS_COLUMNS, title]))
     writer.writerow(["    Points Possible", "", "", "", "", _fmt(points) if points else ""])
     for i, row in enumerate(rows):
-        writer.writerow([*(row[c] for c in CANVAS_COLUMNS), by_row.get(i, "")])
+        writer.writerow(csv_row([*(row[c] for c in CANVAS_COLUMNS), by_row.get(i, "")]))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(buf.getvalue(), encoding="utf-8")
     report = out.with_name(out.stem + ".unmatched.csv")
     ubuf = io.StringIO()
-    uwriter = csv.DictWriter(ubuf, ["student", "side", "reason", "score"])
-    uwriter.writeheader()
-    uwriter.writerows(result.unmatched)
+    uwriter = csv.writer(ubuf)
+    columns = ["student", "side", "reason", "score"]
+    uwriter.writerow(columns)
+    uwriter.writerows(csv_row(u[c] for c in columns) for u in result.unmatched)
     report.write_text(ubuf.getvalue(), encoding="utf-8")
     if result.late:
         lbuf = io.StringIO()
-        lwriter = csv.DictWriter(lbuf, ["student", "points", "exported"])
-        lwriter.writeheader()
-        lwriter.writerows(result.late)
+        lwriter = csv.writer(lbuf)
+        late_columns = ["student", "points", "exported"]
+        lwriter.writerow(late_columns)
+        lwriter.writerows(csv_row(r[c] for c in late_columns) for r in result.late)
         out.with_name(out.stem + ".late.csv").write_text(lbuf.getvalue(), encoding="utf-8")
     return result
 

@@ -35,8 +35,8 @@ HARD_CODED = Mistake(
 )
 WRONG_DTYPE = Mistake(
     "wrong dtype",
-    "your numbers are right but in a lower precision than the input's: do not convert to "
-    "float32 or float16 (float64 in, float64 out; float32 input may come back as either)",
+    "your result has a lower precision than the input's: do not convert to float32 or "
+    "float16 (float64 in, float64 out; float32 input may come back as either)",
     dtype=True,
 )
 WRONG_SHAPE = Mistake(
@@ -44,6 +44,39 @@ WRONG_SHAPE = Mistake(
     "your result does not have the expected shape (the first failure below shows both); "
     "an elementwise answer keeps the input's shape, a reduction drops `axis`",
 )
+MASK_NOT_ZERO = Mistake(
+    "masked entries above 0",
+    "an entry that is -inf in the input must get exactly 0 (`np.exp(-np.inf)` is 0.0), but "
+    "yours got a tiny positive number: do not clip the shifted logits (`np.maximum(x - m, "
+    "-700)`, `np.clip`) and do not add an epsilon before or after `exp`; let `exp` give 0",
+)
+
+
+def near_miss(dtype: np.dtype) -> Mistake:
+    """Numbers right to about six digits (float64) but not to the precision the checks ask
+    for; ``dtype`` is the right answer's."""
+    if np.dtype(dtype) == np.float64:
+        said, asked = "about 6 significant digits", "about 9 (a relative error of 1e-9)"
+    else:
+        said, asked = "a few digits", f"{np.dtype(dtype)} precision"
+    return Mistake(
+        "close, but not to the precision asked",
+        f"your numbers are right to {said} but the checks ask for {asked}: look for an "
+        "epsilon added somewhere (`+ 1e-8`), a float32 or float16 step (a cast, or "
+        "`dtype=np.float32` in a sum), a clip, or a rounding",
+    )
+
+
+def undefined_name(name: str, exercise_id: str) -> Mistake:
+    """The answer uses ``name``, which is not defined where it runs."""
+    return Mistake(
+        "a name from outside the answer cell",
+        f"`{name}` is not defined where your answer runs. Grading runs only the cells tagged "
+        f"`answer:{exercise_id}` (with NumPy as `np`), never the other cells of your "
+        "notebook, so a helper function, an import or a variable from another cell is "
+        "missing there: define (or import) it inside the answer cell, or fix the name if "
+        "it is a typo",
+    )
 
 
 def quiet(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,6 +92,16 @@ def quiet(f: Callable[..., Any]) -> Callable[..., Any]:
 def as_float(x: Any) -> np.ndarray:
     """``x`` as a float64 array, the way learners usually start."""
     return np.asarray(x, dtype=float)
+
+
+# --- a loop's starting value -----------------------------------------------------------
+
+SENTINELS = (0.0, -1.0, -99.0, -100.0, -999.0, -1000.0, -9999.0, -1e4, -99999.0, -1e5, -1e6,
+             -1e8, -1e9, -1e10, -1e12, -1e15, -1e18, -2.0**31, -2.0**63, -1e20, -1e30, -1e38,
+             -1e50, -1e100, -1e300, -float(np.finfo(np.float64).max))
+"""Values a loop for the maximum is often started from instead of the slice's first entry;
+the cases hold slices entirely below each of them (every one but the last, which only a
+slice of ``-inf`` is below)."""
 
 
 # --- the shifts: each slice's max is right, the others are not -----------------------------
@@ -190,9 +233,23 @@ def _no_keepdims(x: Any, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis)
 
 
+@quiet
+def _whole_batch_sum_rows_shifted(x: Any, axis: int = -1) -> np.ndarray:
+    x = as_float(x)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))  # each row shifted by its own max ...
+    return e / e.sum()  # ... but one sum for the whole batch
+
+
+@quiet
+def _whole_batch_sum_unshifted(x: Any, axis: int = -1) -> np.ndarray:
+    e = np.exp(as_float(x))
+    return e / e.sum()
+
+
 WHOLE_BATCH_SUM = Mistake(
     "whole-batch sum", "you divided by the sum of the whole batch; divide each row by its own "
-    "sum: `e.sum(axis=axis, keepdims=True)`", _whole_batch_softmax)
+    "sum: `e.sum(axis=axis, keepdims=True)`", _whole_batch_softmax,
+    also=(_whole_batch_sum_rows_shifted, _whole_batch_sum_unshifted))
 WRONG_AXIS = Mistake(
     "wrong axis", "your probabilities sum to 1 down the columns (axis 0); the classes are "
     "along `axis` (the last one by default)", _axis0_softmax)

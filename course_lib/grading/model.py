@@ -23,13 +23,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-Returns = Literal["input precision", "indices", "floats"]
+Returns = Literal["input precision", "indices", "float64"]
 """What dtype an exercise's answer must have (judged by :func:`.judging.compare`):
 
 * ``"input precision"``: floats at least as precise as the reference's (float64 for float64,
   int or list input; float32 or float64 for float32 input, judged at float32 tolerance);
 * ``"indices"``: integers, compared exactly;
-* ``"floats"``: any float dtype.
+* ``"float64"``: float64 and nothing else.
 """
 
 
@@ -53,15 +53,22 @@ class Case:
 class Mistake:
     """A known wrong answer: ``variant(*args, **kwargs)`` computes what it would return.
 
-    ``hint`` is said to the learner (no final full stop: the message adds it). A mistake
-    with ``dtype=True`` is the one named when the answer's dtype breaks the exercise's
-    rule (its values may be right); it needs no variant.
+    ``hint`` is said to the learner (no final full stop: the message adds it). ``also``
+    holds other ways to make the same mistake (another constant, another order of the
+    steps), each judged like ``variant``. A mistake with ``dtype=True`` is the one named when
+    the answer's dtype breaks the exercise's rule; it needs no variant.
     """
 
     name: str
     hint: str
     variant: Callable[..., Any] | None = None
     dtype: bool = False
+    also: tuple[Callable[..., Any], ...] = ()
+
+    @property
+    def variants(self) -> tuple[Callable[..., Any], ...]:
+        """Every variant of this mistake: ``variant`` first, then ``also``."""
+        return ((self.variant,) if self.variant is not None else ()) + self.also
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,12 @@ class Exercise:
 
 @dataclass
 class Assessment:
-    """The verdict on one exercise: passed, a score from 0 to 1, a message in words, and
-    one line per failing case."""
+    """The verdict on one exercise: passed, a score from 0 to 1, a message in words, one
+    line per failing case, and the name of the catalogued mistake the message names (None
+    when it names none), which the grader's run report counts over the class."""
 
     passed: bool
     score: float
     message: str
     failures: list[str] = field(default_factory=list)
+    mistake: str | None = None

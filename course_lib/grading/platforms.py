@@ -15,7 +15,11 @@ Two downloads are read, as a folder or as the ``.zip`` the platform gives:
 course_lib.grade`` reads, one folder per student) and ``OUT/students.csv``: who each folder
 is (name, email, student ID, LMS user ID, submission, late), which the LMS export uses to
 match grades to the gradebook. Files that are not notebooks, or that do not follow the
-platform's naming, are listed on standard error, never dropped silently.
+platform's naming, are listed on standard error, never dropped silently; so is everything
+refused: links and special files (never followed or read), zip members with ``..``, an
+absolute path or a backslash in their name, members larger than :data:`MAX_FILE_BYTES` or
+expanding more than :data:`MAX_RATIO` times, and every member beyond a total of
+:data:`MAX_TOTAL_BYTES`, all before anything is written: a zip bomb costs nothing.
 
     python -m course_lib.grading.platforms unpack DOWNLOAD --out submissions
     python -m course_lib.grading.platforms grade DOWNLOAD --out grades [--exercises ...]
@@ -24,9 +28,10 @@ platform's naming, are listed on standard error, never dropped silently.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import functools
+import os
 import re
+import stat
 import sys
 import tempfile
 import zipfile
@@ -34,7 +39,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path, PurePosixPath
 
+from course_lib.grading.reports import write_csv
+
 MAX_FILE_BYTES = 50 * 1024**2  # a notebook larger than this is not read from a zip
+MAX_TOTAL_BYTES = 1024**3  # all the members taken from one zip, unpacked
+MAX_RATIO = 100  # a member expanding to more than this many times its compressed size ...
+RATIO_FLOOR = 1024**2  # ... and to more than this is refused (a notebook compresses ~5x)
+MAX_MEMBERS = 100_000  # a zip with more members than this is refused whole
 MANIFEST = "students.csv"
 RESERVED = {MANIFEST, "grades.csv"}
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX"}
@@ -56,30 +67,98 @@ class Student:
 Entries = dict[str, Callable[[], bytes]]  # relative POSIX path -> its bytes
 
 
-def _entries(path: Path) -> Entries:
-    """Every file of a folder or a zip, by relative POSIX path (zip members checked)."""
+def refuse(rel: str, why: str, refused: list[str] | None) -> None:
+    """Say on standard error that ``rel`` was refused and why; keep it in ``refused``."""
+    line = f"refused {rel}: {why}"
+    print(line, file=sys.stderr)
+    if refused is not None:
+        refused.append(line)
+
+
+def _folder_entries(path: Path, refused: list[str] | None) -> Entries:
+    """Every regular file below ``path``; links and special files refused, never read."""
     out: Entries = {}
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            if p.is_file():
-                out[p.relative_to(path).as_posix()] = p.read_bytes
-        return out
+    for top, dirs, files in os.walk(path, followlinks=False):
+        for name in sorted([*dirs, *files]):
+            full = Path(top) / name
+            rel = full.relative_to(path).as_posix()
+            mode = full.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                refuse(rel, "a link, never followed", refused)
+            elif stat.S_ISREG(mode):
+                out[rel] = functools.partial(_read_regular, full)
+            elif not stat.S_ISDIR(mode):
+                refuse(rel, "not a regular file (a FIFO, a device or a socket)", refused)
+        dirs[:] = [d for d in dirs if not (Path(top) / d).is_symlink()]
+    return dict(sorted(out.items()))
+
+
+def _read_regular(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        return f.read(MAX_FILE_BYTES + 1)
+
+
+def _zip_entries(path: Path, refused: list[str] | None) -> Entries:
+    """Every file of a zip that passes the caps; every other one refused, by name.
+
+    A member is refused when its name leads out of the download, when it is a link or a
+    special file, when it would expand beyond :data:`MAX_FILE_BYTES`, or to more than
+    :data:`MAX_RATIO` times its compressed size (beyond :data:`RATIO_FLOOR`), and once the
+    members taken add up to :data:`MAX_TOTAL_BYTES`. Sizes are the archive's own, checked
+    again while reading (:func:`_read_member`).
+    """
+    out: Entries = {}
+    taken = 0
     with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            name = PurePosixPath(info.filename)
-            if info.is_dir() or name.is_absolute() or ".." in name.parts:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ValueError(f"{path.name} holds {len(infos)} files, more than "
+                             f"{MAX_MEMBERS}; refused whole (nothing was written)")
+        for info in infos:
+            name = info.filename
+            kind = stat.S_IFMT(info.external_attr >> 16)
+            if info.is_dir():
                 continue
-            if info.file_size > MAX_FILE_BYTES:
-                print(f"skipping {info.filename}: larger than {MAX_FILE_BYTES >> 20} MiB",
-                      file=sys.stderr)
-                continue
-            out[name.as_posix()] = (lambda n=info.filename: _read_member(path, n))
+            if "\\" in name or name.startswith("/") or ".." in PurePosixPath(name).parts \
+                    or re.match(r"^[A-Za-z]:", name):
+                refuse(name, "its path leads out of the download (.., /, \\ or a drive)",
+                       refused)
+            elif kind == stat.S_IFLNK:
+                refuse(name, "a link, never followed", refused)
+            elif kind not in (0, stat.S_IFREG):
+                refuse(name, "not a regular file", refused)
+            elif info.file_size > MAX_FILE_BYTES:
+                refuse(name, f"larger than {MAX_FILE_BYTES >> 20} MiB", refused)
+            elif info.file_size > RATIO_FLOOR and \
+                    info.file_size > MAX_RATIO * max(1, info.compress_size):
+                ratio = info.file_size // max(1, info.compress_size)
+                refuse(name, f"it would expand {ratio} times (more than {MAX_RATIO}: a zip "
+                             "bomb?)", refused)
+            elif taken + info.file_size > MAX_TOTAL_BYTES:
+                refuse(name, f"the download's total cap ({MAX_TOTAL_BYTES >> 20} MiB "
+                             "unpacked) is reached", refused)
+            else:
+                taken += info.file_size
+                out[PurePosixPath(name).as_posix()] = functools.partial(_read_member, path,
+                                                                        info)
     return out
 
 
-def _read_member(path: Path, member: str) -> bytes:
-    with zipfile.ZipFile(path) as zf:
-        return zf.read(member)
+def _entries(path: Path, refused: list[str] | None = None) -> Entries:
+    """Every file of a folder or a zip, by relative POSIX path (members checked)."""
+    return _folder_entries(path, refused) if path.is_dir() else _zip_entries(path, refused)
+
+
+def _read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, never more than its header declares (which the caps counted)."""
+    with zipfile.ZipFile(path) as zf, zf.open(info) as f:
+        data = f.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise ValueError(f"{info.filename} holds more than its declared size")
+    return data
 
 
 def _is_notebook(rel: str) -> bool:
@@ -225,12 +304,27 @@ def detect(entries: Entries) -> str:
     return "canvas"
 
 
-def unpack(download: str | Path, out: str | Path, fmt: str = "auto") -> list[Student]:
-    """Write ``out/<student>/*.ipynb`` and ``out/students.csv`` from a platform download."""
+def notebook_name(rel: str) -> str:
+    """A safe file name for a notebook member, still ending in ``.ipynb``.
+
+    >>> notebook_name("sub/...ipynb"), notebook_name("a/b c.ipynb"), notebook_name(".ipynb")
+    ('notebook.ipynb', 'b c.ipynb', 'notebook.ipynb')
+    """
+    stem = PurePosixPath(rel).name[:-len(".ipynb")]
+    return (safe_name(stem) if stem.strip(". ") else "notebook") + ".ipynb"
+
+
+def unpack(download: str | Path, out: str | Path, fmt: str = "auto",
+           refused: list[str] | None = None) -> list[Student]:
+    """Write ``out/<student>/*.ipynb`` and ``out/students.csv`` from a platform download.
+
+    Everything refused is listed on standard error, and appended to ``refused`` if given.
+    Raises ``ValueError`` for a zip refused whole (too large, too compressed).
+    """
     download, out = Path(download), Path(out)
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"{out} is not empty: unpack into a new folder")
-    entries = _entries(download)
+    entries = _entries(download, refused)
     fmt = detect(entries) if fmt == "auto" else fmt
     readers = {"gradescope": read_gradescope, "canvas": read_canvas}
     if fmt not in readers:
@@ -241,20 +335,21 @@ def unpack(download: str | Path, out: str | Path, fmt: str = "auto") -> list[Stu
         folder.mkdir(parents=True)
         used: set[str] = set()
         for rel in sorted(files):
-            name = safe_name(PurePosixPath(rel).name)
+            name = notebook_name(rel)
             stem, n = name[:-len(".ipynb")], 1
             while name.lower() in used:
                 n += 1
                 name = f"{stem}-{n}.ipynb"
             used.add(name.lower())
-            (folder / name).write_bytes(files[rel]())
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([f.name for f in fields(Student)])
-    for student, _ in students:
-        writer.writerow(list(asdict(student).values()))
+            try:
+                data = files[rel]()
+            except (ValueError, OSError, zipfile.BadZipFile) as exc:
+                refuse(f"{student.folder}/{rel}", str(exc), refused)
+                continue
+            (folder / name).write_bytes(data)
     out.mkdir(parents=True, exist_ok=True)
-    (out / MANIFEST).write_text(buf.getvalue(), encoding="utf-8")
+    write_csv(out / MANIFEST, [f.name for f in fields(Student)],
+              [list(asdict(student).values()) for student, _ in students])
     print(f"{fmt}: {len(students)} student(s), "
           f"{sum(len(f) for _, f in students)} notebook(s) -> {out}", file=sys.stderr)
     return [s for s, _ in students]
@@ -275,21 +370,26 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--format", default="auto", choices=["auto", "gradescope", "canvas"])
     gr.add_argument("--exercises", default=None, help="comma-separated exercise ids")
     gr.add_argument("--seed", type=int, default=None)
-    gr.add_argument("--timeout", type=float, default=30.0)
+    gr.add_argument("--timeout", type=float, default=None,
+                    help="seconds per answer cell and exercise (default: the grader's, 10)")
+    gr.add_argument("--budget", type=float, default=None,
+                    help="seconds per student in all (default: the grader's, 3 x --timeout)")
     gr.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args(argv)
     try:
         if args.command == "unpack":
             unpack(args.download, args.out, args.format)
             return 0
-        from course_lib.grading.grader import grade
+        from course_lib.grading.grader import DEFAULT_TIMEOUT, grade
 
         with tempfile.TemporaryDirectory(prefix="unpacked-") as tmp:
             layout = Path(tmp) / "class"
-            unpack(args.download, layout, args.format)
+            refused: list[str] = []
+            unpack(args.download, layout, args.format, refused)
             chosen = args.exercises.split(",") if args.exercises else None
-            grade([layout], args.out, seed=args.seed, timeout=args.timeout, jobs=args.jobs,
-                  exercises=chosen)
+            grade([layout], args.out, seed=args.seed, timeout=args.timeout or DEFAULT_TIMEOUT,
+                  budget=args.budget, jobs=args.jobs, exercises=chosen,
+                  run_notes=[f"the download: {r}" for r in refused])
             (Path(args.out) / MANIFEST).write_bytes((layout / MANIFEST).read_bytes())
         print(f"grades in {args.out}; who is who in {Path(args.out) / MANIFEST}",
               file=sys.stderr)

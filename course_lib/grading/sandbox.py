@@ -9,16 +9,23 @@ It reads the student's job (their answer cells and the inputs of the cases; neve
 expected values) from the job descriptor, then, before any student code runs,
 
 * closes every descriptor but standard input (``/dev/null``), standard output and error (a
-  file in the student's scratch folder) and the result descriptor;
+  file outside the sandbox) and the result descriptor;
+* with ``--own-userns``, moves into a user namespace of its own (same user, no
+  capabilities): Linux (5.14+) counts the processes of each user namespace apart, so the
+  process limit below belongs to this student alone, not to every sandbox of the same user;
 * sets resource limits: CPU seconds, 2 GiB of memory, 1 MiB files, 64 open files,
-  a few processes, no core dumps;
+  16 processes and threads, no core dumps;
 * with Landlock (Linux 5.13+), confines itself as a second layer: writes only in its scratch
-  folder, reads only the folders it was given, signals only itself (ABI 6+).
+  folder, reads only the folders it was given, signals only itself (ABI 6+);
+* reports what it could set up, as the first result line (``{"ready": ...}``).
 
 Each answer cell runs in its notebook's namespace; each exercise's function is called on
 every case through :func:`attempt.run_case`, and one JSON line per exercise goes to the
-result descriptor. Nothing the student prints can pose as a result, and nothing here can
-raise a score: the grader compares, in its own process. Standard library and NumPy only.
+result descriptor. Every cell and every exercise may take ``seconds_per_exercise``, and all
+of them together ``budget_seconds`` (the student's wall-clock budget): what the budget no
+longer covers is reported as not run. Nothing the student prints can pose as a result, and
+nothing here can raise a score: the grader compares, in its own process. Standard library
+and NumPy only.
 
 None of this is the defence: a student's code runs in this same interpreter and can undo
 anything done in it. The defence is the operating system around it (namespaces, rlimits,
@@ -37,6 +44,7 @@ import os
 import resource
 import signal
 import sys
+import time
 
 MEMORY_BYTES = 2 * 1024**3
 FILE_BYTES = 1024**2
@@ -93,13 +101,57 @@ def landlock(scratch: str, read_roots: list[str]) -> bool:
     return ok
 
 
-def limit_resources(cpu_seconds: int) -> None:
-    """CPU, memory, file size, open files, processes, core dumps."""
+_CLONE_NEWUSER = 0x10000000
+_CAP_HEADER_V3 = 0x20080522
+_PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def own_user_namespace() -> bool:
+    """Move this process into a new user namespace, as the same user, with no capabilities.
+
+    The kernel counts processes (``RLIMIT_NPROC``) per user *and* user namespace since
+    Linux 5.14, so after this the process limit counts this sandbox's processes only.
+    Must run while the process has one thread. False where it cannot be done (root, whose
+    processes are never counted, or a kernel that forbids it).
+    """
+    uid, gid = os.getuid(), os.getgid()
+    if uid == 0:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWUSER) != 0:
+        return False
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    except OSError:
+        return False
+    for cap in range(64):  # the capabilities a new namespace grants: all dropped
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    data = (_CapData * 2)()
+    return libc.capset(ctypes.byref(_CapHeader(_CAP_HEADER_V3, 0)), data) == 0
+
+
+def limit_resources(cpu_seconds: int, processes: bool = True) -> None:
+    """CPU, memory, file size, open files, processes (unless a cgroup counts them),
+    core dumps."""
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
     resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
-    resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
+    if processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -109,6 +161,36 @@ class _TimeUp(BaseException):
 
 def _alarm(_signum, _frame):  # noqa: ANN001
     raise _TimeUp
+
+
+class _Clock:
+    """Seconds per cell or exercise, within the student's whole budget."""
+
+    def __init__(self, per_exercise: float, budget: float) -> None:
+        self.per, self.budget = per_exercise, budget
+        self.deadline = time.monotonic() + budget
+
+    def allowance(self) -> float:
+        """Seconds the next cell or exercise may take (0: the budget is spent)."""
+        return max(0.0, min(self.per, self.deadline - time.monotonic()))
+
+    def over(self, allowed: float) -> str:
+        """Why something stopped after ``allowed`` seconds."""
+        if allowed < self.per:
+            return f"stopped: this student's time budget ({self.budget:g} s in all) ran out"
+        return f"ran for more than {self.per:g} s"
+
+    def spent(self) -> str:
+        return (f"not run: this student's time budget ({self.budget:g} s in all) was used up "
+                "by earlier answers")
+
+
+def _arm(seconds: float) -> None:
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 # --- data, never pickle ------------------------------------------------------------------------
@@ -150,18 +232,22 @@ def decode(value):  # noqa: ANN001, ANN201
 # --- one student's job ---------------------------------------------------------------------------
 
 
-def _run_cells(cells: list[dict], namespace: dict, budget: int) -> dict[str, str]:
+def _run_cells(cells: list[dict], namespace: dict, clock: _Clock) -> dict[str, str]:
     """Run one notebook's answer cells in order; return ``{exercise id: what went wrong}``."""
     errors = {}
     for cell in cells:
         filename = f"<answer cell {cell['id']}>"
         linecache.cache[filename] = (len(cell["source"]), None,
                                      cell["source"].splitlines(True), filename)
-        signal.alarm(budget)
+        allowed = clock.allowance()
+        if allowed <= 0:
+            errors[cell["id"]] = f"the answer cell was {clock.spent()}"
+            continue
+        _arm(allowed)
         try:
             exec(compile(cell["source"], filename, "exec"), namespace)  # noqa: S102
         except _TimeUp:
-            errors[cell["id"]] = f"the answer cell ran for more than {budget} s"
+            errors[cell["id"]] = f"the answer cell {clock.over(allowed)}"
         except BaseException as exc:  # noqa: BLE001 - any failure is the submission's
             where = ""
             tb = exc.__traceback__
@@ -174,14 +260,17 @@ def _run_cells(cells: list[dict], namespace: dict, budget: int) -> dict[str, str
             what = f"the answer cell failed: {type(exc).__name__}: {exc}"[:300]
             errors[cell["id"]] = what + where
         finally:
-            signal.alarm(0)
+            _disarm()
     return errors
 
 
-def _grade_exercise(ex: dict, fn, budget: int, attempt_mod) -> dict:  # noqa: ANN001
+def _grade_exercise(ex: dict, fn, clock: _Clock, attempt_mod) -> dict:  # noqa: ANN001
     line: dict = {"id": ex["id"]}
     attempts = []
-    signal.alarm(budget)
+    allowed = clock.allowance()
+    if allowed <= 0:
+        return {"id": ex["id"], "error": f"{ex['function_name']} was {clock.spent()}"}
+    _arm(allowed)
     try:
         for case in ex["cases"]:
             args, kwargs = tuple(decode(case["args"])), decode(case["kwargs"])
@@ -191,11 +280,11 @@ def _grade_exercise(ex: dict, fn, budget: int, attempt_mod) -> dict:  # noqa: AN
                              "mutated": a.mutated, "warnings": a.warnings})
         line["attempts"] = attempts
     except _TimeUp:
-        line["error"] = f"{ex['function_name']} ran for more than {budget} s"
+        line["error"] = f"{ex['function_name']} {clock.over(allowed)}"
     except BaseException as exc:  # noqa: BLE001
         line["error"] = f"grading {ex['function_name']} failed: {type(exc).__name__}"
     finally:
-        signal.alarm(0)
+        _disarm()
     return line
 
 
@@ -204,11 +293,12 @@ def run_job(job: dict, channel, attempt_mod) -> None:  # noqa: ANN001
     import numpy as np
 
     signal.signal(signal.SIGALRM, _alarm)
-    budget = max(1, int(job["seconds_per_exercise"]))
+    per = max(0.1, float(job["seconds_per_exercise"]))
+    clock = _Clock(per, max(per, float(job.get("budget_seconds", per))))
     namespaces, errors = [], []
     for notebook in job["notebooks"]:
         namespace = {"np": np, "numpy": np, "__name__": "__main__"}
-        errors.append(_run_cells(notebook["cells"], namespace, budget))
+        errors.append(_run_cells(notebook["cells"], namespace, clock))
         namespaces.append(namespace)
     for ex in job["exercises"]:
         where = int(ex["notebook"])
@@ -219,7 +309,7 @@ def run_job(job: dict, channel, attempt_mod) -> None:  # noqa: ANN001
             line = {"id": ex["id"], "error": f"no function named {ex['function_name']} "
                                              "was defined in the answer cell"}
         else:
-            line = _grade_exercise(ex, fn, budget, attempt_mod)
+            line = _grade_exercise(ex, fn, clock, attempt_mod)
         channel.write(json.dumps(line) + "\n")
         channel.flush()
 
@@ -241,21 +331,33 @@ def main() -> None:
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--cpu-seconds", type=int, required=True)
     parser.add_argument("--read", action="append", default=[], help="a folder it may read")
+    parser.add_argument("--own-userns", action="store_true",
+                        help="count this sandbox's processes apart (a user namespace)")
+    parser.add_argument("--no-nproc-rlimit", action="store_true",
+                        help="a cgroup limits the processes: no (shared) RLIMIT_NPROC")
     args = parser.parse_args()
 
     job = json.loads(_read_all(args.job_fd))
     os.closerange(3, args.result_fd)
     os.closerange(args.result_fd + 1, 1 << 16)
     channel = os.fdopen(args.result_fd, "w")
+    userns = own_user_namespace() if args.own_userns else False  # while single-threaded
     os.chdir(args.scratch)
-    limit_resources(args.cpu_seconds)
-    landlock(args.scratch, args.read)
+    limit_resources(args.cpu_seconds, processes=not args.no_nproc_rlimit)
+    confined = landlock(args.scratch, args.read)
+    channel.write(json.dumps({"ready": {"userns": userns, "landlock": confined}}) + "\n")
+    channel.flush()  # written before any student code: the grader may trust this line
     sys.path.append(args.lib)
     spec = importlib.util.spec_from_file_location("_grading_attempt", args.attempt)
     attempt_mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = attempt_mod  # dataclasses look their module up here
     spec.loader.exec_module(attempt_mod)
     run_job(job, channel, attempt_mod)
+    try:  # a full scratch folder, for the run report (the tmpfs vanishes with the sandbox)
+        if os.statvfs(args.scratch).f_bavail == 0:
+            channel.write(json.dumps({"limits": ["the scratch space"]}) + "\n")
+    except OSError:
+        pass
     channel.close()
 
 

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib.grading.untrusted import csv_cell, csv_value, escape, fence
+
 MODEL = ("<!-- BEGIN MODEL ANSWER -->", "<!-- END MODEL ANSWER -->")
 RUBRIC = ("<!-- BEGIN RUBRIC -->", "<!-- END RUBRIC -->")
 PLACEHOLDER = "*Write your answer here, in your own words.*"
@@ -142,20 +144,6 @@ def answers(notebooks: Iterable[Path]) -> dict[str, str]:
     return out
 
 
-def fence(text: str) -> str:
-    """``text`` in a fenced block it cannot close: the fence is longer than any run of
-    backticks inside.
-
-    >>> print(fence("a ``` b"))
-    ````text
-    a ``` b
-    ````
-    """
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}text\n{text}\n{ticks}"
-
-
 def feedback_section(written: dict[str, str]) -> list[str]:
     """Lines for ``feedback.md``: what the student wrote to each question, to be graded by a
     person (nothing if the student's notebooks hold no written question)."""
@@ -163,7 +151,7 @@ def feedback_section(written: dict[str, str]) -> list[str]:
         return []
     lines = ["", "## Written answers (graded by a person, not included in the total above)"]
     for qid, text in written.items():
-        lines += ["", f"### `{qid}`", "", fence(text) if text else "*No answer.*"]
+        lines += ["", f"### {escape(qid)}", "", fence(text) if text else "*No answer.*"]
     return lines
 
 
@@ -202,12 +190,12 @@ def write_collection(out: Path, written: dict[str, dict[str, str]],
     written_files = []
     for qid in ids:
         path = folder / f"{qid}.md"
-        earlier = _read_answers(path)
-        earlier.update({s: a[qid] for s, a in written.items() if qid in a})
+        earlier = _read_answers(path)  # by heading: the student's name, escaped
+        earlier.update({escape(s): a[qid] for s, a in written.items() if qid in a})
         q = known.get(qid)
-        lines = [f"# Written question `{qid}`", ""]
+        lines = [f"# Written question {escape(qid)}", ""]
         if q is not None:
-            lines += [f"From `{q.notebook}`, {q.points:g} points.", "", q.prompt, "",
+            lines += [f"From {escape(q.notebook)}, {q.points:g} points.", "", q.prompt, "",
                       "## Rubric", "", q.rubric or "(none given)", "", "## Model answer", "",
                       q.model_answer or "(none given)", ""]
         lines += ["## Answers", ""]
@@ -221,6 +209,7 @@ def write_collection(out: Path, written: dict[str, dict[str, str]],
 
 
 _ANSWER = re.compile(r"^### (.+)\n\n(?:(`{3,})text\n(.*?)\n\2|\*No answer\.\*)$", re.M | re.S)
+"""One student's answer in a question's file, as :func:`write_collection` writes it."""
 
 
 def _read_answers(path: Path) -> dict[str, str]:
@@ -231,18 +220,6 @@ def _read_answers(path: Path) -> dict[str, str]:
     return {m.group(1): m.group(3) or "" for m in _ANSWER.finditer(body)}
 
 
-def _cell(value: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP's advice).
-
-    >>> _cell("=1+2"), _cell("ada")
-    ("'=1+2", 'ada')
-    """
-    value = str(value)
-    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-        return value  # neutralised already (read back from an earlier run)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _write_scores(path: Path, ids: list[str], written: dict[str, dict[str, str]],
                   known: dict[str, Question]) -> Path:
     from course_lib.grading.reports import write_atomic
@@ -251,19 +228,23 @@ def _write_scores(path: Path, ids: list[str], written: dict[str, dict[str, str]]
     header = ["student", *ids]
     if path.is_file():
         with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            header = list(dict.fromkeys([*(reader.fieldnames or ["student"]), *ids]))
-            rows = {r["student"]: r for r in reader if r.get("student")
-                    and r["student"] != "(points)"}
+            reader = csv.reader(f)
+            old = [csv_value(h) for h in next(reader, ["student"])]
+            header = list(dict.fromkeys([*old, *ids]))
+            rows = {}
+            for raw in reader:
+                row = dict(zip(old, (csv_value(v) for v in raw), strict=False))
+                if row.get("student") and row["student"] != "(points)":
+                    rows[row["student"]] = row
     for student in written:
         rows.setdefault(student, {"student": student})
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([_cell(h) for h in header])
+    w.writerow([csv_cell(h) for h in header])
     w.writerow(["(points)", *(f"{known[q].points:g}" if q in known else "" for q in
                               header[1:])])
     for student in sorted(rows, key=str.casefold):
-        w.writerow([_cell(student), *(_cell(rows[student].get(q, "") or "")
-                                      for q in header[1:])])
+        w.writerow([csv_cell(student), *(csv_cell(rows[student].get(q, "") or "")
+                                         for q in header[1:])])
     write_atomic(path, buf.getvalue())
     return path

@@ -284,6 +284,14 @@ def sample(
     return np.sum(cdf <= u[..., None], axis=-1, dtype=np.int64)
 
 
+def _probability(v: float) -> str:
+    """A probability for the report: 3 decimals, or 2 significant digits when it is below
+    0.0005 (so that a tiny probability never reads as 0), or ``0`` when it is exactly 0."""
+    if v == 0:
+        return "0"
+    return f"{v:.3f}" if v >= 5e-4 else f"{v:.1e}"
+
+
 def cutoff_report(
     logits: ArrayLike,
     temperature: float = 1.0,
@@ -293,8 +301,14 @@ def cutoff_report(
 ) -> str:
     """What the lesson-08 widget prints: each token's probability before and after the cuts.
 
-    One line per token, most probable first (ties in their original order), then a line
-    with how many tokens survive and the entropy (nats) before and after.
+    One line per token, most probable first (ties in their original order): its
+    probability before and after the cuts, marked ``(cut)`` when top-k or top-p removed it,
+    ``(masked)`` when its logit is ``-inf``, and ``(0 in float64)`` when it survives the cuts
+    but ``exp`` underflowed to exactly 0 (it can never be drawn). A probability below
+    0.0005 is written with two significant digits (``1.8e-35``), never as ``0.000``. The last
+    line says how many tokens survive the cuts and the entropy (nats) before and after, and
+    how many survivors are nearly or exactly never drawn. Logits holding ``nan``, or only
+    ``-inf``, have no distribution: the report says so instead of printing ``nan``.
 
     Examples
     --------
@@ -306,33 +320,58 @@ def cutoff_report(
     'd'  0.038 -> 0      (cut)
     'e'  0.017 -> 0      (cut)
     kept 3 of 5 tokens; entropy 1.125 -> 0.929 nats
+    >>> print(cutoff_report([3.0, 2.2, -5.0], 0.01, names="abc"))
+    T = 0.010, top-k = off, top-p = off
+    'a'  1.000 -> 1.000
+    'b'  1.8e-35 -> 1.8e-35
+    'c'  0 -> 0      (0 in float64)
+    kept 3 of 3 tokens; entropy 0.000 -> 0.000 nats; 2 below 0.001 (1 exactly 0, never drawn)
     """
     z = _logits(logits, "cutoff_report").astype(np.float64)
     if z.ndim != 1:
         raise ValueError("cutoff_report shows one row of logits (a 1-D array)")
-    before = softmax(z, temperature=temperature)
-    after = sampling_probs(z, temperature=temperature, top_k=top_k, top_p=top_p)
     labels = [repr(str(n)) for n in (names if names is not None else range(len(z)))]
     if len(labels) != len(z):
         raise ValueError(f"names has {len(labels)} entries but there are {len(z)} logits")
+    head = (f"T = {temperature:.3f}, top-k = {top_k if top_k is not None else 'off'}, "
+            f"top-p = {f'{top_p:.2f}' if top_p is not None else 'off'}")
+    if np.isnan(z).any():
+        which = ", ".join(labels[i] for i in np.flatnonzero(np.isnan(z)))
+        return (f"{head}\nno distribution: the logit of {which} is nan (not a number), and "
+                "one nan makes every probability nan")
+    if np.isneginf(z).all():
+        return (f"{head}\nno distribution: every logit is -inf, so every token is masked "
+                "and there is nothing to draw")
+    before = softmax(z, temperature=temperature)
+    after = sampling_probs(z, temperature=temperature, top_k=top_k, top_p=top_p)
+    cut_z = top_k_filter(z, top_k) if top_k is not None else z
+    if top_p is not None:
+        cut_z = top_p_filter(cut_z, top_p, temperature=temperature)
+    masked = np.isneginf(z)
+    survives = ~np.isneginf(cut_z)
     width = max(len(s) for s in labels)
 
     def entropy(q: np.ndarray) -> float:
         nz = q[q > 0]
         return float(-(nz * np.log(nz)).sum()) + 0.0  # no -0.000
 
-    lines = [
-        f"T = {temperature:.3f}, top-k = {top_k if top_k is not None else 'off'}, "
-        f"top-p = {f'{top_p:.2f}' if top_p is not None else 'off'}"
-    ]
+    lines = [head]
     for i in np.argsort(-before, kind="stable"):
-        cut = after[i] == 0 and before[i] > 0
-        shown = "0      (cut)" if cut else f"{after[i]:.3f}"
-        lines.append(f"{labels[i]:<{width}}  {before[i]:.3f} -> {shown}")
-    lines.append(
-        f"kept {int(np.sum(after > 0))} of {len(z)} tokens; "
-        f"entropy {entropy(before):.3f} -> {entropy(after):.3f} nats"
-    )
+        if masked[i]:
+            shown = "0      (masked)"
+        elif not survives[i]:
+            shown = "0      (cut)"
+        elif after[i] == 0:
+            shown = "0      (0 in float64)"
+        else:
+            shown = _probability(after[i])
+        lines.append(f"{labels[i]:<{width}}  {_probability(before[i])} -> {shown}")
+    summary = (f"kept {int(survives.sum())} of {len(z)} tokens; "
+               f"entropy {entropy(before):.3f} -> {entropy(after):.3f} nats")
+    rare, never = int((survives & (after < 1e-3)).sum()), int((survives & (after == 0)).sum())
+    if rare:
+        summary += f"; {rare} below 0.001" + (f" ({never} exactly 0, never drawn)" if never else "")
+    lines.append(summary)
     return "\n".join(lines)
 
 

@@ -46,6 +46,14 @@ def _check_no_nan(z: np.ndarray) -> None:
         )
 
 
+def _check_some_class(z: np.ndarray) -> None:
+    if z.size and np.isneginf(z).all():
+        raise ValueError(
+            "every logit is -inf, so every class is masked and there is no distribution "
+            "(softmax would divide 0 by 0): make at least one logit a number"
+        )
+
+
 def parse_logits(text: str) -> np.ndarray:
     """Read comma- or space-separated numbers, with a message a learner can act on.
 
@@ -99,7 +107,8 @@ def entropy(p: np.ndarray) -> float:
 def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float) -> str:
     """What the temperature widget prints: T, the probabilities and their entropy.
 
-    Raises ``ValueError`` with a learner-facing message when a logit is ``nan``.
+    Raises ``ValueError`` with a learner-facing message when a logit is ``nan`` or when every
+    logit is ``-inf`` (no class left: there is no distribution to show).
 
     Examples
     --------
@@ -114,6 +123,7 @@ def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float)
     """
     z = np.asarray(logits, dtype=np.float64)
     _check_no_nan(z)
+    _check_some_class(z)
     p = softmax(z, temperature=temperature)
     return "\n".join(
         [
@@ -127,8 +137,8 @@ def temperature_report(logits: Sequence[float] | np.ndarray, temperature: float)
 def temperature_text(logits_text: str, temperature: float) -> str:
     """The temperature widget's callback: the text box and the slider in, the readout out.
 
-    A box that cannot be read (no number, a word, a ``nan``) gives one line saying what
-    to type instead of a traceback or a row of ``nan``.
+    A box that cannot be read (no number, a word, a ``nan``, only ``-inf``) gives one line
+    saying what to type instead of a traceback or a row of ``nan``.
 
     Examples
     --------
@@ -138,6 +148,8 @@ def temperature_text(logits_text: str, temperature: float) -> str:
     entropy = 1.020 nats (uniform would be 1.099)
     >>> print(temperature_text("1, nan, 2", 1.0))  # doctest: +ELLIPSIS
     logit number 2 is not a number (nan), and one nan makes every probability nan: ...
+    >>> print(temperature_text("-inf, -inf", 1.0))  # doctest: +ELLIPSIS
+    every logit is -inf, so every class is masked and there is no distribution ...
     """
     try:
         return temperature_report(parse_logits(logits_text), temperature)
@@ -146,14 +158,24 @@ def temperature_text(logits_text: str, temperature: float) -> str:
 
 
 def overflow_logits(magnitude: float, dtype: str) -> np.ndarray:
-    """The demo's logits ``magnitude * [1, 0.5, -1]`` in ``dtype``."""
+    """The demo's logits ``magnitude * [1, 0.5, -1]`` in ``dtype`` (``inf`` where they do not
+    fit in it)."""
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    return (magnitude * np.array(OVERFLOW_PATTERN)).astype(dtype)
+    with np.errstate(over="ignore"):  # 1e308 in float16 is inf: the report says so
+        return (magnitude * np.array(OVERFLOW_PATTERN)).astype(dtype)
+
+
+def _number(v: float) -> str:
+    """``v`` with 3 decimals, or in scientific notation when that would be a long number."""
+    return f"{v:.3f}" if not np.isfinite(v) or abs(v) < 1e5 else f"{v:.3e}"
 
 
 def overflow_report(magnitude: float, dtype: str) -> str:
     """What the overflow widget prints: naive and stable softmax of the same logits.
+
+    The naive line is flagged only when ``exp`` really overflowed; a magnitude that is not a
+    number, or logits too large to be stored in ``dtype`` at all, are said in words.
 
     Examples
     --------
@@ -161,15 +183,32 @@ def overflow_report(magnitude: float, dtype: str) -> str:
     dtype = float16, overflow threshold = 11.090, largest logit = 20.000
     naive  = [nan, 0.000, 0.000]  <- overflow!
     stable = [1.000, 0.000, 0.000]  sum = 1.000
+    >>> print(overflow_report(1e308, "float64").splitlines()[0])
+    dtype = float64, overflow threshold = 709.783, largest logit = 1.000e+308
+    >>> print(overflow_report(float("nan"), "float32"))
+    magnitude = nan is not a number: the logits would all be nan; choose a number
     """
+    if np.isnan(magnitude):
+        return (f"magnitude = {magnitude} is not a number: the logits would all be nan; "
+                "choose a number")
     x = overflow_logits(magnitude, dtype)
     naive, stable = naive_softmax(x), softmax(x)
-    flag = "" if np.isfinite(naive).all() else "  <- overflow!"
+    largest = float(x.max())
+    if np.isinf(magnitude):
+        flag = ("  <- the logits are infinite: exp(inf) / exp(inf) is nan (the stable softmax "
+                "shares the probability between the +inf logits)")
+    elif not np.isfinite(x).all():
+        flag = (f"  <- overflow! (the logits themselves do not fit in {dtype}, whose largest "
+                f"number is {_number(float(np.finfo(dtype).max))}: they are stored as inf)")
+    elif largest > overflow_threshold(dtype):
+        flag = "  <- overflow!"
+    else:
+        flag = ""
     total = float(stable.astype(np.float64).sum())
     return "\n".join(
         [
             f"dtype = {dtype}, overflow threshold = {overflow_threshold(dtype):.3f}, "
-            f"largest logit = {float(x.max()):.3f}",
+            f"largest logit = {_number(largest)}",
             f"naive  = {_fmt(naive.astype(np.float64))}{flag}",
             f"stable = {_fmt(stable.astype(np.float64))}  sum = {total:.3f}",
         ]

@@ -72,6 +72,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("a vector, temperature 2", (arr(rng, (5,)), 2.0)),
         Case("a batch of rows, temperature one half", (arr(rng, (3, 4)), 0.5)),
         Case("a batch, temperature 1", (arr(rng, (4, 3)), 1.0)),
+        Case("logits close together, temperature one tenth", (arr(rng, (3, 4), 0.3), 0.1)),
         Case("rows far apart (near +1000 and -1000), temperature 3", (far(rng, (2, 4)), 3.0),
              required=True),
         Case("rows spanning 800 or 1600, temperature 1", (wide(rng, (2, 5)), 1.0)),

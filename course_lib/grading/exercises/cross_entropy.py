@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from course_lib.functions import log_softmax
-from course_lib.grading.cases import arr, far, labelled, masked_wrong, wide
+from course_lib.functions import log_softmax, softmax
+from course_lib.grading.cases import arr, below, far, labelled, masked_wrong, wide
 from course_lib.grading.mistakes import MUTATED, naive_softmax
 from course_lib.grading.model import Case, Exercise, Mistake
 from course_lib.losses import cross_entropy
@@ -34,10 +35,14 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("confident and wrong (logit gaps of 800)", (confident, labels), required=True),
         Case("rows far apart (near +1000 and -1000)", (far(rng, (4, 3)),
                                                       rng.integers(0, 3, 4))),
+        Case("a masked wrong class (-inf)", masked_wrong(rng)),
     ]
 
 
 def hidden(rng: np.random.Generator) -> list[Case]:
+    sure = arr(rng, (5, 6))
+    right = rng.integers(0, 6, 5)
+    sure[np.arange(5), right] += 40.0  # confident and right: a loss near e^-40
     return [
         Case("logits near 1e4", labelled(rng, 4, 3, 3.0, 1e4)),
         Case("a big batch", labelled(rng, 64, 10)),
@@ -48,20 +53,28 @@ def hidden(rng: np.random.Generator) -> list[Case]:
                                          rng.integers(0, 3, 4))),
         Case("float32 rows far apart", (far(rng, (2, 4)).astype(np.float32),
                                         rng.integers(0, 4, 2))),
+        Case("rows far below 0 (near -5e4 and -1e300)", (below(rng, (4, 5)),
+                                                                rng.integers(0, 5, 4))),
+        Case("confident and right (a loss near 0)", (sure, right)),
     ]
 
 
-def log_of_softmax(z: Any, t: Any) -> Any:
-    """``-mean(log(softmax(z)[i, t_i]))`` with the textbook softmax: -inf once p underflows."""
-    with np.errstate(all="ignore"):
-        p = naive_softmax(z)
-        return -np.mean(np.log(np.take_along_axis(p, np.asarray(t)[:, None], 1)))
+def log_of(softmax_fn: Callable[..., np.ndarray]) -> Callable[..., Any]:
+    """``-mean(log(p[i, t_i]))`` with ``p = softmax_fn(z)``: inf once a p underflows."""
+
+    def variant(z: Any, t: Any) -> Any:
+        with np.errstate(all="ignore"):
+            p = softmax_fn(np.asarray(z, dtype=np.float64))
+            return -np.mean(np.log(np.take_along_axis(p, np.asarray(t)[:, None], 1)))
+
+    return variant
 
 
 MISTAKES = (
     MUTATED,
     Mistake("log of softmax", "`np.log(softmax(...))` turns an underflowed probability into "
-            "-inf; use log_softmax: `x - logsumexp(x)`", log_of_softmax),
+            "-inf; use log_softmax: `x - logsumexp(x)`", log_of(softmax),
+            also=(log_of(naive_softmax),)),
     Mistake("sum instead of mean", "average over the batch (divide by the number of samples), "
             "do not add the losses up", lambda z, t: cross_entropy(z, t, reduction="sum")),
     Mistake("mean over all n·K entries", "you averaged over every entry of the (n, K) array, "

@@ -14,7 +14,8 @@ from course_lib.losses import cross_entropy_grad
 
 CONTRACT = """\
 Inputs as in `my_cross_entropy`. The result has the shape `(n, K)` of the logits and the
-dtype rules of `my_cross_entropy` (float32 logits: float32 or float64)."""
+dtype rules of `my_cross_entropy` (float32 logits: float32 or float64); a masked (`-inf`)
+class gets a gradient of exactly 0."""
 
 
 def reference(logits: Any, targets: Any) -> np.ndarray:

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.functions import logsumexp
-from course_lib.grading.cases import arr, far, masked, wide
+from course_lib.functions import log_softmax, logsumexp
+from course_lib.grading.cases import arr, below, far, masked, wide
 from course_lib.grading.mistakes import (
     GLOBAL_SHIFT,
     MEAN_SHIFT,
@@ -63,6 +63,8 @@ def hidden(rng: np.random.Generator) -> list[Case]:
              (wide(rng, (4, 2, 2), 0) + far(rng, (4, 2, 2), 0, 3000.0),), {"axis": 0}),
         Case("columns far apart, axis=0, keepdims", (far(rng, (3, 2), 0),),
              {"axis": 0, "keepdims": True}),
+        Case("rows far below 0 (near -5e4 and -1e300)", (below(rng, (4, 5)),)),
+        Case("log-probabilities (a logsumexp near 0)", (log_softmax(arr(rng, (3, 6))),)),
     ]
 
 

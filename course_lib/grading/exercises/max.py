@@ -6,15 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.grading.cases import arr, masked
-from course_lib.grading.mistakes import MUTATED
+from course_lib.grading.cases import arr, below, masked
+from course_lib.grading.mistakes import MUTATED, SENTINELS
 from course_lib.grading.model import Case, Exercise, Mistake
 
 CONTRACT = """\
-`x` is an array or a (nested) list of numbers with at least one axis; it may hold `-inf`.
-`axis` is any valid axis, negative ones included. The result has the shape of `x` without
-`axis` (other axes stay, even those of length 1) and the numbers of `x`: ints stay ints (a
-float result for ints is accepted too)."""
+`x` is an array or a (nested) list of numbers with at least one axis; it may hold `-inf`,
+and a whole row may lie below 0, below -1e4 or near -1e300. `axis` is any valid axis,
+negative ones included. The result has the shape of `x` without `axis` (other axes stay,
+even those of length 1) and the numbers of `x`: ints stay ints (a float result for ints is
+accepted too)."""
 
 
 def reference(x: Any, axis: int = -1) -> np.ndarray:
@@ -29,6 +30,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("a 3-D batch, axis=1", (arr(rng, (2, 4, 3)),), {"axis": 1}),
         Case("a list of ints", (rng.integers(-9, 10, 7).tolist(),)),
         Case("a length-1 axis that is not reduced", (arr(rng, (3, 1, 4)),)),
+        Case("rows entirely below 0, below -1e4 and near -1e300", (below(rng, (4, 5)),)),
     ]
 
 
@@ -41,7 +43,20 @@ def hidden(rng: np.random.Generator) -> list[Case]:
         Case("axis=-2 of a 3-D array", (arr(rng, (3, 4, 2)),), {"axis": -2}),
         Case("length-1 axes around the reduced one", (arr(rng, (1, 4, 1)),), {"axis": 1}),
         Case("a list of lists", (arr(rng, (2, 3)).round(2).tolist(),)),
+        Case("columns entirely below 0, below -1e4 and near -1e300, axis=0",
+             (below(rng, (5, 2, 3), 0),), {"axis": 0}),
+        Case("a row of only -inf", (np.vstack([arr(rng, (2, 4)), np.full((1, 4), -np.inf)]),)),
     ]
+
+
+def _started_from(sentinel: float):  # noqa: ANN202
+    def loop(x: Any, axis: int = -1) -> np.ndarray:  # best = sentinel; best = max(best, v)
+        return np.maximum(np.max(np.asarray(x), axis=axis), sentinel)
+
+    return loop
+
+
+_LOOPS = tuple(_started_from(s) for s in SENTINELS)
 
 
 MISTAKES = (
@@ -58,6 +73,10 @@ MISTAKES = (
             lambda x, axis=-1: np.squeeze(np.max(np.asarray(x), axis=axis, keepdims=True))),
     Mistake("argmax returned", "you returned where the maximum is (argmax), not the maximum "
             "itself", lambda x, axis=-1: np.argmax(np.asarray(x), axis=axis)),
+    Mistake("loop started from a fixed value", "some slices came out as your loop's starting "
+            "value (like 0 or -9999), because every entry of those slices is below it; start "
+            "from the slice's first entry (or from `-np.inf`), or use `np.max(x, axis=axis)`",
+            _LOOPS[0], also=_LOOPS[1:]),
 )
 
 EXERCISE = Exercise(

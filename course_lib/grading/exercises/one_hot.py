@@ -13,8 +13,8 @@ from course_lib.grading.model import Case, Exercise, Mistake
 CONTRACT = """\
 `labels` holds integers from `0` to `num_classes - 1`: a single int, a list, a nested list
 or an array of **any shape**; `num_classes` is at least 1. The result has shape
-`np.shape(labels) + (num_classes,)` and holds floats (float64, as `np.eye` makes them;
-integers or booleans are refused)."""
+`np.shape(labels) + (num_classes,)` and holds float64, as `np.eye` makes them (integers,
+booleans, float32 and float16 are refused)."""
 
 
 def reference(labels: Any, num_classes: int) -> np.ndarray:
@@ -51,14 +51,14 @@ MISTAKES = (
     Mistake("transposed", "your result has the classes on the first axis; put them on a new "
             "last axis: shape labels.shape + (num_classes,)",
             lambda labels, k: np.moveaxis(one_hot(labels, k), -1, 0)),
-    Mistake("wrong dtype", "return floats (`np.eye(num_classes)[labels]` is float64), not "
-            "integers or booleans", dtype=True),
+    Mistake("wrong dtype", "return float64 (`np.eye(num_classes)[labels]` is float64), not "
+            "integers, booleans or a lower precision such as float16", dtype=True),
 )
 
 EXERCISE = Exercise(
     id="one_hot", title="One-hot encoding", function_name="my_one_hot",
     notebook="ex02_argmax_one_hot.ipynb", place=2, contract=CONTRACT, reference=reference,
-    visible=visible, hidden=hidden, mistakes=MISTAKES, returns="floats",
+    visible=visible, hidden=hidden, mistakes=MISTAKES, returns="float64",
     shape_hint="the result has shape `labels.shape + (num_classes,)`, and labels may come in "
                "any shape, not only as a 1-D list: `np.eye(num_classes)[labels]` handles "
                "every shape",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from course_lib.grading.cases import arr, labelled, masked_wrong
-from course_lib.grading.mistakes import MUTATED, naive_softmax, quiet
+from course_lib.functions import softmax
+from course_lib.grading.cases import arr, below, labelled, masked_wrong
+from course_lib.grading.mistakes import GLOBAL_SHIFT, MUTATED, naive_softmax, quiet
 from course_lib.grading.model import Case, Exercise, Mistake
 from course_lib.losses import cross_entropy
 
@@ -34,6 +36,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("equal logits (the uniform model: perplexity K)",
              (np.full((3, 7), rng.normal()), rng.integers(0, 7, 3))),
         Case("one confident mistake (a logit gap of 800) in a batch of 4", (one_bad, labels)),
+        Case("a long text: 400 predictions of 29 classes", labelled(rng, 400, 29)),
     ]
 
 
@@ -50,11 +53,49 @@ def hidden(rng: np.random.Generator) -> list[Case]:
         Case("confident and right", (sure, right)),
         Case("one sample", labelled(rng, 1, 5)),
         Case("lists", tuple(a.tolist() for a in labelled(rng, 3, 4))),
+        Case("rows far below 0 (near -5e4 and -1e300), each target its row's maximum",
+             _on_the_maximum(below(rng, (3, 5)))),
     ]
+
+
+def _on_the_maximum(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return logits, np.argmax(logits, axis=-1)
 
 
 def _per_sample_nll(z: Any, t: Any) -> np.ndarray:
     return cross_entropy(np.asarray(z, dtype=np.float64), t, reduction="none")
+
+
+def _log_of(softmax_fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    @quiet
+    def variant(z: Any, t: Any) -> np.ndarray:
+        p = softmax_fn(np.asarray(z, dtype=np.float64))
+        return np.exp(-np.mean(np.log(np.take_along_axis(p, np.asarray(t)[:, None], 1))))
+
+    return variant
+
+
+@quiet
+def _product(z: Any, t: Any) -> np.ndarray:
+    p = softmax(np.asarray(z, dtype=np.float64))
+    p_y = np.take_along_axis(p, np.asarray(t)[:, None], 1)
+    return np.prod(p_y) ** (-1.0 / len(p_y))
+
+
+@quiet
+def _global_shift_logs(z: Any, t: Any) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    s = z - z.max()  # the batch's maximum, not each row's
+    log_p = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+    return np.exp(-np.take_along_axis(log_p, np.asarray(t)[:, None], 1).mean())
+
+
+@quiet
+def _global_shift_probabilities(z: Any, t: Any) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max())
+    p = e / e.sum(axis=-1, keepdims=True)
+    return np.exp(-np.log(np.take_along_axis(p, np.asarray(t)[:, None], 1)).mean())
 
 
 MISTAKES = (
@@ -64,8 +105,7 @@ MISTAKES = (
             lambda z, t: cross_entropy(np.asarray(z, dtype=np.float64), t)),
     Mistake("log of softmax", "`np.log(softmax(...))` turns an underflowed probability into "
             "-inf (and perplexity into inf); use log_softmax: `x - logsumexp(x)`",
-            quiet(lambda z, t: np.exp(-np.mean(np.log(np.take_along_axis(
-                naive_softmax(z), np.asarray(t)[:, None], 1)))))),
+            _log_of(softmax), also=(_log_of(naive_softmax),)),
     Mistake("mean of per-sample perplexities", "you averaged `exp(loss)` of each sample; "
             "perplexity is `exp` of the mean loss (a geometric mean of 1/p), which one very "
             "wrong sample cannot blow up as much",
@@ -79,6 +119,12 @@ MISTAKES = (
     Mistake("inverse of the mean probability", "you returned 1 / mean(p_y); perplexity is exp "
             "of the mean of -log p_y (average the logs, not the probabilities)",
             quiet(lambda z, t: 1.0 / np.mean(np.exp(-_per_sample_nll(z, t))))),
+    Mistake("product of probabilities", "you multiplied the probabilities of the right "
+            "answers; a product of hundreds of numbers below 1 underflows to 0 (and one tiny "
+            "probability does it alone), so perplexity comes out inf; add their logs instead: "
+            "`exp(-mean(log_p))` with `log_p = x - logsumexp(x)`", _product),
+    Mistake(GLOBAL_SHIFT.name, GLOBAL_SHIFT.hint, _global_shift_logs,
+            also=(_global_shift_probabilities,)),
 )
 
 EXERCISE = Exercise(

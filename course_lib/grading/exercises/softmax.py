@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.functions import softmax
-from course_lib.grading.cases import arr, far, masked, tied, wide
+from course_lib.grading.cases import arr, below, far, masked, tied, wide
 from course_lib.grading.mistakes import (
     EXP_FORGOTTEN,
     HARDMAX,
@@ -24,7 +24,7 @@ from course_lib.grading.model import Case, Exercise
 CONTRACT = """\
 `x` is a vector or a batch of rows (an array or a list, ints allowed); the classes lie
 along the last axis, and `axis` keeps its default here (the next exercise honours it). The
-result has the shape of `x`, each row sums to 1, and `-inf` entries get probability 0. Its
+result has the shape of `x`, each row sums to 1, and `-inf` entries get probability exactly 0. Its
 dtype: float64 for float64, int or list input; for float32 input, float32 or float64 are
 both accepted (so `np.asarray(x, float)` is fine), and judged at float32 precision. Logits
 may be **huge**: the checks include rows near +1000 and −1000 in one batch and rows spanning
@@ -44,6 +44,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("a list", (arr(rng, (4,)).round(2).tolist(),)),
         Case("rows far apart (near +1000 and -1000)", (far(rng, (4, 5)),), required=True),
         Case("rows spanning 800 or 1600", (wide(rng, (2, 4)),)),
+        Case("-inf masks (their probability must be exactly 0)", (masked(rng, (3, 5)),)),
     ]
 
 
@@ -58,6 +59,7 @@ def hidden(rng: np.random.Generator) -> list[Case]:
         Case("a 3-D batch far apart and wide",
              (wide(rng, (2, 2, 4)) + far(rng, (2, 2, 4), gap=3000.0),)),
         Case("float32 rows far apart", (far(rng, (2, 3)).astype(np.float32),)),
+        Case("rows far below 0 (near -5e4 and -1e300)", (below(rng, (4, 5)),)),
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.functions import softmax
-from course_lib.grading.cases import arr, far, masked, wide
+from course_lib.grading.cases import arr, below, far, masked, wide
 from course_lib.grading.mistakes import (
     AXIS_IGNORED,
     EXP_FORGOTTEN,
@@ -24,9 +24,10 @@ from course_lib.grading.model import Case, Exercise
 
 CONTRACT = """\
 `x` is an array or a (nested) list with any number of axes; `axis` is any valid axis,
-negative ones included. The result has the shape of `x` and sums to 1 along `axis`; dtypes
-as in `my_softmax` (float32 in: float32 or float64 out). The checks include columns far
-apart and columns spanning 1600, so shift by the maximum **along `axis`**."""
+negative ones included. The result has the shape of `x` and sums to 1 along `axis`, `-inf`
+entries get probability exactly 0, and dtypes are as in `my_softmax` (float32 in: float32 or
+float64 out). The checks include columns far apart and columns spanning 1600, so shift by
+the maximum **along `axis`**."""
 
 
 def reference(x: Any, axis: int = -1) -> np.ndarray:
@@ -42,6 +43,8 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("columns far apart (near +1000 and -1000), axis=0", (far(rng, (3, 4), 0),),
              {"axis": 0}, required=True),
         Case("columns spanning 800 or 1600, axis=0", (wide(rng, (4, 2), 0),), {"axis": 0}),
+        Case("-inf masks along axis 0 (their probability must be exactly 0)",
+             (np.ascontiguousarray(masked(rng, (4, 5)).T),), {"axis": 0}),
     ]
 
 
@@ -55,6 +58,8 @@ def hidden(rng: np.random.Generator) -> list[Case]:
         Case("3-D far apart and wide, axis=1",
              (wide(rng, (2, 4, 2), 1) + far(rng, (2, 4, 2), 1, 3000.0),), {"axis": 1}),
         Case("-inf masks, axis=-1", (masked(rng, (3, 4)),), {"axis": -1}),
+        Case("columns far below 0 (near -5e4 and -1e300), axis=0",
+             (below(rng, (5, 4), 0),), {"axis": 0}),
     ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.functions import softmax
-from course_lib.grading.cases import arr, far, masked, wide
+from course_lib.grading.cases import arr, below, far, masked, wide
 from course_lib.grading.mistakes import (
     AXIS_IGNORED,
     EXP_FORGOTTEN,
@@ -71,6 +71,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
              {"temperature": TINY}, required=True),
         Case("a 3-D batch, axis=1, temperature 2", (arr(rng, (2, 3, 4)),),
              {"axis": 1, "temperature": 2.0}),
+        Case("-inf masks (their probability must be exactly 0)", (masked(rng, (3, 5)),)),
     ]
 
 
@@ -95,6 +96,8 @@ def hidden(rng: np.random.Generator) -> list[Case]:
              {"temperature": 2.0}),
         Case("a list with ties, a tiny temperature (1e-306)",
              ([[1000.0, 1000.0, 5.0], [-3.0, -3.0, -3.0]],), {"temperature": TINY}),
+        Case("slices far below 0 (near -5e4 and -1e300), axis=1",
+             (below(rng, (2, 5, 2), 1),), {"axis": 1}),
     ]
 
 
@@ -111,7 +114,8 @@ def scaled_first(variant: Any) -> Any:
 
 def _like(m: Mistake) -> Mistake:
     """A shared softmax mistake, made after dividing by the temperature."""
-    return Mistake(m.name, m.hint, scaled_first(m.variant))
+    return Mistake(m.name, m.hint, scaled_first(m.variant),
+                   also=tuple(scaled_first(v) for v in m.also))
 
 
 @quiet

@@ -33,6 +33,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("k=1 (greedy)", (arr(rng, (3, 5)), 1)),
         Case("ties at the k-th value, k=2", (ties, 2)),
         Case("k equal to the vocabulary", (arr(rng, (2, 4)), 4)),
+        Case("k larger than the number of classes (k=7, 5 classes)", (arr(rng, (3, 5)), 7)),
     ]
 
 
@@ -86,10 +87,20 @@ def _exactly_k(last: bool) -> Callable[..., np.ndarray]:
     return f
 
 
-@quiet
-def _smallest(x: Any, k: int) -> np.ndarray:
-    a = np.asarray(x, dtype=float)
-    return np.where(a <= np.take(np.sort(a, axis=-1), [k - 1], axis=-1), a, -np.inf)
+def _no_min(x: Any, k: int) -> np.ndarray:
+    z = np.asarray(x, dtype=float)
+    kth = -np.sort(-z, axis=-1)[..., k - 1 : k]  # empty when k > K
+    return np.where(z >= kth, z, -np.inf)
+
+
+def _smallest(capped: bool) -> Callable[..., np.ndarray]:
+    @quiet
+    def f(x: Any, k: int) -> np.ndarray:
+        a = np.asarray(x, dtype=float)
+        k = min(k, a.shape[-1]) if capped else k
+        return np.where(a <= np.take(np.sort(a, axis=-1), [k - 1], axis=-1), a, -np.inf)
+
+    return f
 
 
 TIES = ("you kept exactly k tokens (an argsort cut), so a token that ties with the k-th "
@@ -113,8 +124,12 @@ MISTAKES = (
     Mistake("whole-batch threshold", "you took the k-th largest value of the whole batch; each "
             "row (the last axis) keeps its own k largest: sort along `axis=-1` and keep the "
             "dims (`keepdims`, or `[..., k-1:k]`)", _thresholded(axis=None)),
+    Mistake("k larger than the number of classes", "when `k` is larger than the number of "
+            "classes K, the slice `[..., k - 1 : k]` is empty; take `k = min(k, z.shape[-1])` "
+            "first (`k >= K` keeps every token)", _no_min),
     Mistake("smallest kept", "you kept the k smallest logits; top-k keeps the largest (sort in "
-            "descending order, or take from the end of an ascending sort)", _smallest),
+            "descending order, or take from the end of an ascending sort)", _smallest(capped=True),
+            also=(_smallest(capped=False),)),
 )
 
 EXERCISE = Exercise(
