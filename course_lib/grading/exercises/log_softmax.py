@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.functions import log_softmax, logsumexp, softmax
-from course_lib.grading.cases import arr, far, masked, wide
+from course_lib.grading.cases import arr, below, far, masked, wide
 from course_lib.grading.mistakes import (
     AXIS_IGNORED,
     MUTATED,
@@ -66,6 +66,7 @@ def hidden(rng: np.random.Generator) -> list[Case]:
         Case("columns spanning 800 or 1600, axis=0", (wide(rng, (4, 3), 0),), {"axis": 0}),
         Case("logits near -1e4 with gaps of 5000", (gap(rng, (2, 5), 5000.0) - 1e4,)),
         Case("3-D far apart, axis=0", (far(rng, (3, 2, 2), 0, 3000.0),), {"axis": 0}),
+        Case("rows far below 0 (near -5e4 and -1e300)", (below(rng, (4, 5)),)),
     ]
 
 
