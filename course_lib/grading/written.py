@@ -22,6 +22,9 @@ cell. When grading, :func:`answers` reads each student's answer cells (any cell 
 :func:`write_collection` writes, for the person who grades them, one file per question
 (``OUT/written/<id>.md``: the question, its rubric and model answer, then every student's
 answer) and ``OUT/written/scores.csv`` to fill in (scores already entered are kept).
+:func:`combine` (``python -m course_lib.grading.written combine OUT``) then adds the graded
+functions and the written points into ``OUT/combined.csv``, one total per student, which the
+Canvas export takes like ``grades.csv``.
 
 >>> print(strip("**Your answer.**\\n\\n<!-- BEGIN MODEL ANSWER -->\\nx\\n<!-- END MODEL ANSWER -->"
 ...             "\\n<!-- BEGIN RUBRIC -->\\n- 1 point\\n<!-- END RUBRIC -->"))
@@ -204,11 +207,11 @@ def write_collection(out: Path, written: dict[str, dict[str, str]],
                       else "*No answer.*", ""]
         write_atomic(path, "\n".join(lines))
         written_files.append(path)
-    written_files.append(_write_scores(folder / SCORES, ids, written, known))
+    written_files.append(_write_scores(folder / SCORES, ids, written))
     return written_files
 
 
-_ANSWER = re.compile(r"^### (.+)\n\n(?:(`{3,})text\n(.*?)\n\2|\*No answer\.\*)$", re.M | re.S)
+_ANSWER = re.compile(r"^### ([^\n]+)\n\n(?:(`{3,})text\n(.*?)\n\2|\*No answer\.\*)$", re.M | re.S)
 """One student's answer in a question's file, as :func:`write_collection` writes it."""
 
 
@@ -220,8 +223,7 @@ def _read_answers(path: Path) -> dict[str, str]:
     return {m.group(1): m.group(3) or "" for m in _ANSWER.finditer(body)}
 
 
-def _write_scores(path: Path, ids: list[str], written: dict[str, dict[str, str]],
-                  known: dict[str, Question]) -> Path:
+def _write_scores(path: Path, ids: list[str], written: dict[str, dict[str, str]]) -> Path:
     from course_lib.grading.reports import write_atomic
 
     rows: dict[str, dict[str, str]] = {}
@@ -234,17 +236,78 @@ def _write_scores(path: Path, ids: list[str], written: dict[str, dict[str, str]]
             rows = {}
             for raw in reader:
                 row = dict(zip(old, (csv_value(v) for v in raw), strict=False))
-                if row.get("student") and row["student"] != "(points)":
+                if row.get("student"):
                     rows[row["student"]] = row
     for student in written:
         rows.setdefault(student, {"student": student})
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([csv_cell(h) for h in header])
-    w.writerow(["(points)", *(f"{known[q].points:g}" if q in known else "" for q in
-                              header[1:])])
     for student in sorted(rows, key=str.casefold):
         w.writerow([csv_cell(student), *(csv_cell(rows[student].get(q, "") or "")
                                          for q in header[1:])])
     write_atomic(path, buf.getvalue())
     return path
+
+
+COMBINED = "combined.csv"
+
+
+def combine(out: Path) -> tuple[Path, list[str]]:
+    """``OUT/combined.csv``: per student the functions' points (``grades.csv``), the written
+    points (``written/scores.csv``) and their sum. Returns the file and the students who
+    still have an answer without a score (their written points count what is entered)."""
+    from course_lib.grading.reports import GRADES, read_csv, write_csv
+
+    out = Path(out)
+    header, rows = read_csv(out / GRADES) if (out / GRADES).is_file() else ([], [])
+    machine = {r["student"]: float(r.get("total") or 0) for r in rows if r.get("student")}
+    scores_path = out / FOLDER / SCORES
+    s_header, s_rows = read_csv(scores_path) if scores_path.is_file() else (["student"], [])
+    answered = {q: _read_answers(out / FOLDER / f"{q}.md") for q in s_header[1:]}
+    by_person: dict[str, float] = {}
+    missing: list[str] = []
+    for row in s_rows:
+        student, total = row["student"], 0.0
+        for q in s_header[1:]:
+            cell = (row.get(q) or "").strip()
+            if cell:
+                try:
+                    total += float(cell)
+                except ValueError:
+                    raise ValueError(f"{scores_path}: the score of {student} for {q} is not a "
+                                     f"number: {cell!r}") from None
+            elif answered[q].get(escape(student)):
+                missing.append(student)
+        by_person[student] = total
+    names = sorted(set(machine) | set(by_person), key=str.casefold)
+    path = write_csv(out / COMBINED, ["student", "functions", "written", "total"], [
+        [n, f"{machine.get(n, 0.0):g}", f"{by_person.get(n, 0.0):g}",
+         f"{machine.get(n, 0.0) + by_person.get(n, 0.0):g}"] for n in names])
+    return path, sorted(set(missing), key=str.casefold)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m course_lib.grading.written",
+                                     description="Written answers after grading.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("combine", help="OUT/combined.csv: functions + written points")
+    c.add_argument("out", type=Path, help="the grader's --out folder")
+    args = parser.parse_args(argv)
+    try:
+        path, missing = combine(args.out)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}", file=sys.stderr)
+    if missing:
+        print(f"{len(missing)} student(s) have written answers without a score in "
+              f"{args.out / FOLDER / SCORES}: " + ", ".join(missing), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
