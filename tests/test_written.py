@@ -49,7 +49,7 @@ def test_learners_never_see_a_model_answer_or_a_rubric(path) -> None:
 
 def test_strip_refuses_markers_out_of_order() -> None:
     with pytest.raises(ValueError, match="in order"):
-        written.strip("<!-- BEGIN RUBRIC -->x<!-- END RUBRIC -->")
+        written.strip_answers("<!-- BEGIN RUBRIC -->x<!-- END RUBRIC -->")
 
 
 def _answered(source: Path, target: Path, answers: dict[str, str]) -> Path:

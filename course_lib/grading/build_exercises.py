@@ -87,7 +87,7 @@ def make_exercise(solution: Path) -> nbformat.NotebookNode:
                     "tags", [])):
                 raise ValueError(f"{solution.name}: a model answer or rubric outside a cell "
                                  "tagged written:<id>")
-            cell.source = written.strip(cell.source)
+            cell.source = written.strip_answers(cell.source)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if answer_ids(cell):

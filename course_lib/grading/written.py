@@ -26,7 +26,7 @@ answer) and ``OUT/written/scores.csv`` to fill in (scores already entered are ke
 functions and the written points into ``OUT/combined.csv``, one total per student, which the
 Canvas export takes like ``grades.csv``.
 
->>> print(strip("**Your answer.**\\n\\n<!-- BEGIN MODEL ANSWER -->\\nx\\n<!-- END MODEL ANSWER -->"
+>>> print(strip_answers("**Your answer.**\\n\\n<!-- BEGIN MODEL ANSWER -->\\nx\\n<!-- END MODEL ANSWER -->"
 ...             "\\n<!-- BEGIN RUBRIC -->\\n- 1 point\\n<!-- END RUBRIC -->"))
 **Your answer.**
 <BLANKLINE>
@@ -76,7 +76,7 @@ def _between(text: str, markers: tuple[str, str]) -> str:
     return text[start + len(markers[0]):end].strip()
 
 
-def strip(source: str) -> str:
+def strip_answers(source: str) -> str:
     """The learner's version of an answer cell: model answer and rubric replaced by
     :data:`PLACEHOLDER`.
 
