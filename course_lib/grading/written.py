@@ -26,8 +26,9 @@ answer) and ``OUT/written/scores.csv`` to fill in (scores already entered are ke
 functions and the written points into ``OUT/combined.csv``, one total per student, which the
 Canvas export takes like ``grades.csv``.
 
->>> print(strip_answers("**Your answer.**\\n\\n<!-- BEGIN MODEL ANSWER -->\\nx\\n<!-- END MODEL ANSWER -->"
-...             "\\n<!-- BEGIN RUBRIC -->\\n- 1 point\\n<!-- END RUBRIC -->"))
+>>> print(strip_answers("**Your answer.**\\n\\n<!-- BEGIN MODEL ANSWER -->\\nx\\n"
+...                     "<!-- END MODEL ANSWER -->\\n<!-- BEGIN RUBRIC -->\\n- 1 point\\n"
+...                     "<!-- END RUBRIC -->"))
 **Your answer.**
 <BLANKLINE>
 *Write your answer here, in your own words.*
