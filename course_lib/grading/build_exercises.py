@@ -12,7 +12,8 @@ its outputs, normalised so that two builds are byte-identical.
 Before building, an exercise whose module carries ``TEXT`` and ``SOLUTION`` (written from
 ``exercises/_template.py``) and that has no answer cell yet gets its three cells (the text
 with contract and scoring, the answer cell, the check cell) appended to its notebook in
-``solutions/``, which is created if new (:func:`add_missing`). Then the "**Scoring.**"
+``solutions/``, which is created if new (:func:`add_missing`), and that notebook is run so
+it is committed with its outputs. Then the "**Scoring.**"
 paragraph of every exercise in ``solutions/`` is rewritten from the grading policy
 (:func:`course_lib.grading.judging.scoring`), so a change of :mod:`course_lib.grading.policy`
 reaches every notebook with one ``make exercises``.
@@ -254,8 +255,17 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("exercises/ matches solutions/")
         return 0
-    for ex_id in add_missing(args.solutions):
-        print("added exercise", ex_id, "to its notebook in", args.solutions)
+    from course_lib.grading.registry import EXERCISES
+
+    added = add_missing(args.solutions)
+    for notebook in sorted({EXERCISES[e].notebook for e in added}):
+        path = args.solutions / notebook
+        nb = nbformat.read(path, as_version=4)
+        execute(nb, args.solutions)  # solution notebooks are committed with their outputs
+        nbformat.write(nb, path)
+        print("added", ", ".join(e for e in added if EXERCISES[e].notebook == notebook),
+              "to", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path,
+              "and ran it")
     for solution in sorted(args.solutions.glob("ex*.ipynb")):
         if refresh_scoring(solution):
             print("scoring paragraphs refreshed in", solution.name)
