@@ -275,9 +275,9 @@ read. These pages show each lesson as it was run, outputs and figures included: 
 anywhere. To run the code, move the sliders and solve the exercises, install the course
 and open it in JupyterLab (<code>make lab</code> in the course folder; see its README).</p>
 <h2>Lessons</h2>
-<ul class="course-lessons">
+<ol class="course-lessons">
 {rows(lessons)}
-</ul>
+</ol>
 <h2>Exercises</h2>
 <p>Each exercise notebook holds stubs to fill in and a <code>check</code> cell that tells
 you which mistake your answer looks like. Solve them in JupyterLab; the solutions are not
