@@ -234,8 +234,23 @@ def stale(src: Path, committed: Path) -> list[str]:
         for name in sorted(names):
             a, b = Path(tmp) / name, committed / name
             if not (a.exists() and b.exists()) or _norm(a) != _norm(b):
-                bad.append(name)
+                bad.append(name + _first_difference(a, b))
         return bad
+
+
+def _first_difference(fresh: Path, committed: Path) -> str:
+    """`` (cell <id>: <what>)`` for the first cell that differs, to say where to look."""
+    if not (fresh.exists() and committed.exists()):
+        return " (missing)"
+    a, b = (nbformat.read(p, as_version=4) for p in (fresh, committed))
+    for ca, cb in zip(a.cells, b.cells, strict=False):
+        if ca.get("source") != cb.get("source"):
+            return f" (cell {ca.get('id')}: its source)"
+        if ca.get("outputs") != cb.get("outputs"):
+            texts = [str(o.get("text", o.get("data", {}).get("text/plain", "")))[:120]
+                     for o in ca.get("outputs", [])]
+            return f" (cell {ca.get('id')}: its output, now {texts})"
+    return " (the notebook's metadata or number of cells)"
 
 
 def _norm(path: Path) -> str:

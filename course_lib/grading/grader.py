@@ -354,8 +354,9 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
         named itself, is a student named by its stem.
     out : path
         ``OUT/<student>/results.json``, ``OUT/<student>/feedback.md``, ``OUT/grades.csv``
-        (merged with the rows already there), ``OUT/names.csv`` and the run report,
-        ``OUT/run-report.md`` and ``OUT/mistakes.csv``.
+        (merged with the rows already there), ``OUT/names.csv``, the run report,
+        ``OUT/run-report.md`` and ``OUT/mistakes.csv``, and the answers to written
+        questions, ``OUT/written/`` (:mod:`.written`).
     student : str, optional
         Everything in ``submissions`` is this one student's (a Gradescope submission).
     only : names, optional
