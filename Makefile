@@ -11,8 +11,8 @@ NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 # Jupyter refuses to run as root without this flag; machines here often run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv lab test lint unit notebooks system-deps bench exercises grade clean \
-        autograder grade-demo site slides slide-breaks
+.PHONY: help venv lab test lint unit notebooks system-deps test-torch bench exercises grade \
+        clean autograder grade-demo site slides slide-breaks
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab"
@@ -36,6 +36,17 @@ $(STAMP): requirements.txt pyproject.toml tools/jupyter_settings.py
 
 venv: $(STAMP)
 
+# PyTorch's CPU build, a TEST dependency only (tests/test_torch_parity.py compares
+# cross_entropy with it), installed by pip in a step of its own: see the script. If it
+# cannot be installed, make test goes on and those tests skip loudly (fail under CI=true).
+TORCH_STAMP := $(VENV)/.torch-installed
+TORCH_SPEC  ?= torch==2.13.0+cpu
+
+$(TORCH_STAMP): $(STAMP) tools/install_test_torch.sh
+	@bash tools/install_test_torch.sh $(BIN)/python "$(TORCH_SPEC)" && touch $@ || true
+
+test-torch: $(TORCH_STAMP)
+
 lab: venv
 	$(BIN)/jupyter lab --ServerApp.root_dir=. $(AS_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
@@ -46,7 +57,7 @@ lint: venv
 system-deps:
 	@bash tools/ensure_system_packages.sh
 
-test: venv system-deps lint
+test: venv test-torch system-deps lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	    tests $(NOTEBOOK_DIRS)

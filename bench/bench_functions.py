@@ -117,46 +117,64 @@ def speed_and_memory(quick: bool) -> None:
 
 
 def accuracy(quick: bool) -> None:
-    """Max ulp error at scales 1, 30, 700: normal logits with standard deviation scale / 3,
-    along the last axis, along axis 0, and in one slice longer than a block."""
+    """Max ulp error at scales 1, 30, 700 (normal logits with standard deviation scale / 3),
+    on every path: along the last axis, along axis 0, one slice longer than a block, a tuple
+    of axes merged by a copy, a where= mask; for cross_entropy also class weights with
+    ignored samples, label smoothing on top, and the weighted mean."""
     print("accuracy: float64 max error in ulp against mpmath (50 digits); logits ~ N(0, (s/3)^2)")
-    print("rows: (24, 200) along axis -1; the same transposed along axis 0; one slice of 40000\n")
+    print("rows: (24, 200) along axis -1; the same transposed along axis 0; one slice of 40000;")
+    print("axes (0, 2) of a (10, 24, 20) array; where: 60 % of the entries taken (scipy: the")
+    print("others set to -inf); weight: uniform(0.1, 5) per class, a quarter of the samples")
+    print("ignored (scipy: the formula on its log_softmax); smoothing: 0.1 with the weights\n")
     rows, n, long_n = (6, 100, 5000) if quick else (24, 200, 40000)
     cols = "".join(f"{'s=' + str(s):>9}" for s in SCALES)
-    header = f"{'function':<14}{'layout':<8}{cols}   scipy:{cols}"
+    header = f"{'function':<14}{'path':<11}{cols}   scipy:{cols}"
     print(header)
     print("-" * len(header))
-    layouts = {"axis -1": (rows, n, False), "axis 0": (rows, n, True), "long": (1, long_n, False)}
+    paths = ["axis -1", "axis 0", "long", "axes (0,2)", "where"]
     for k in FUNCS:
-        for layout, (r, m, transpose) in layouts.items():
-            ours_w, theirs_w = [], []
+        extra = ["weight", "smoothing", "mean"] if k == "cross_entropy" else []
+        for path in (paths if k != "cross_entropy" else paths[:3]) + extra:
+            r, m = (1, long_n) if path == "long" else (rows, n)
+            worst = [[], []]
             for scale in SCALES:
                 rng = np.random.default_rng(scale)
                 x = rng.standard_normal((r, m)) * (scale / 3)
                 labels = rng.integers(0, m, size=r)
                 labels[: max(1, r // 4)] = x[: max(1, r // 4)].argmax(axis=1)  # confident, right
-                if transpose:
-                    ours, theirs = (v.T for v in _both(k, x.T.copy(), labels, 0))
-                else:
-                    ours, theirs = _both(k, x, labels, -1)
-                errs = [_row_errors(k, x[i], int(labels[i]), ours[i], theirs[i]) for i in range(r)]
-                ours_w.append(max(e[0] for e in errs))
-                theirs_w.append(max(e[1] for e in errs))
-            print(f"{k:<14}{layout:<8}" + "".join(f"{e:>9.2f}" for e in ours_w) + "   scipy:"
-                  + "".join(f"{e:>9.3g}" for e in theirs_w))
+                errs = _path_errors(k, path, x, labels, rng)
+                for i in range(2):
+                    worst[i].append(max(e[i] for e in errs))
+            print(f"{k:<14}{path:<11}" + "".join(f"{e:>9.2f}" for e in worst[0]) + "   scipy:"
+                  + "".join(f"{e:>9.3g}" for e in worst[1]))
     print()
 
 
-def _both(kind: str, x: np.ndarray, labels: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """course_lib's and scipy's results, 2-D with the classes along ``axis``."""
-    if kind == "cross_entropy":
-        ours = np.expand_dims(cl.cross_entropy(x, labels, axis=axis, reduction="none"), axis)
-        logp = sp.log_softmax(x, axis=axis)
-        return ours, -np.take_along_axis(logp, np.expand_dims(labels, axis), axis=axis)
-    if kind == "logsumexp":
-        return (cl.logsumexp(x, axis=axis, keepdims=True),
-                sp.logsumexp(x, axis=axis, keepdims=True))
-    return getattr(cl, kind)(x, axis=axis), getattr(sp, kind)(x, axis=axis)
+def _path_errors(kind: str, path: str, x: np.ndarray, labels: np.ndarray,
+                 rng: np.random.Generator) -> list[tuple[float, float]]:
+    """(course_lib, scipy) max ulp error against mpmath of each row of x on one path."""
+    r, m = x.shape
+    if kind == "cross_entropy" and path in ("weight", "smoothing", "mean"):
+        return _weighted_errors(path, x, labels, rng)
+    take = rng.random(x.shape) < 0.6 if path == "where" else np.ones(x.shape, bool)
+    if path == "axis 0":
+        ours, theirs = (v.T for v in _both(kind, x.T.copy(), labels, 0))
+    elif path == "axes (0,2)":  # rows of x, spread over axes 0 and 2 of a 3-D array
+        x3 = x.reshape(r, 10, m // 10).transpose(1, 0, 2)
+        ours, theirs = (_unmerge(v, r, m) for v in _both(kind, x3, labels, (0, 2)))
+    elif path == "where":
+        ours, theirs = _both(kind, x, labels, -1, where=take)
+    else:
+        ours, theirs = _both(kind, x, labels, -1)
+    out = []
+    for i in range(r):
+        t = take[i]
+        if kind in ("softmax", "log_softmax"):
+            ours_i, theirs_i = ours[i][t], theirs[i][t]
+        else:
+            ours_i, theirs_i = ours[i], theirs[i]
+        out.append(_row_errors(kind, x[i][t], int(labels[i]), ours_i, theirs_i))
+    return out
 
 
 def _row_errors(kind: str, row: np.ndarray, label: int, ours: np.ndarray,
@@ -171,6 +189,62 @@ def _row_errors(kind: str, row: np.ndarray, label: int, ours: np.ndarray,
         logp = [(mpmath.mpf(float(v)) - m) - big_l for v in row]
         ref = logp if kind == "log_softmax" else [mpmath.exp(v) for v in logp]
     return max_ulps(ours, ref), max_ulps(theirs, ref)
+
+
+def _unmerge(v: np.ndarray, r: int, m: int) -> np.ndarray:
+    """A result over axes (0, 2) of a (10, r, m // 10) array, back to one row per slice."""
+    if v.ndim == 3 and v.shape[0] == 10:
+        return v.transpose(1, 0, 2).reshape(r, m)
+    return np.reshape(v, (r, 1))
+
+
+def _both(kind: str, x: np.ndarray, labels: np.ndarray, axis: object,
+          where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """course_lib's and scipy's results (scipy: a mask as -inf), with keepdims for the
+    reductions; ``axis`` may be a tuple for the softmax family."""
+    masked = x if where is None else np.where(where, x, -np.inf)
+    kw = {} if where is None else {"where": where}
+    if kind == "cross_entropy":
+        ours = np.expand_dims(cl.cross_entropy(x, labels, axis=axis, reduction="none"), axis)
+        logp = sp.log_softmax(x, axis=axis)
+        return ours, -np.take_along_axis(logp, np.expand_dims(labels, axis), axis=axis)
+    if kind == "logsumexp":
+        return (cl.logsumexp(x, axis=axis, keepdims=True, **kw),
+                sp.logsumexp(masked, axis=axis, keepdims=True))
+    return getattr(cl, kind)(x, axis=axis, **kw), getattr(sp, kind)(masked, axis=axis)
+
+
+def _weighted_errors(path: str, x: np.ndarray, labels: np.ndarray,
+                     rng: np.random.Generator) -> list[tuple[float, float]]:
+    """cross_entropy with weight and ignore_index (and smoothing, or the mean), course_lib and
+    the same formula on scipy's log_softmax, against mpmath."""
+    r, m = x.shape
+    w = rng.uniform(0.1, 5.0, m)
+    y = labels.copy()
+    y[3 * r // 4 :] = -1  # ignored
+    eps = 0.1 if path == "smoothing" else 0.0
+    red = "mean" if path == "mean" else "none"
+    ours = cl.cross_entropy(x, y, weight=w, ignore_index=-1, label_smoothing=eps, reduction=red)
+    lp = sp.log_softmax(x, axis=-1)
+    keep = y >= 0
+    yy = np.where(keep, y, 0)
+    per = -(1 - eps) * w[yy] * lp[np.arange(r), yy] - eps / m * (w * lp).sum(axis=-1)
+    per = np.where(keep, per, 0.0)
+    ws = [mpmath.mpf(float(v)) for v in w]
+    refs = []
+    for i in range(r):
+        if not keep[i]:
+            refs.append(mpmath.mpf(0))
+            continue
+        mm, big_l = shift_and_log1p(x[i])
+        logp = [(mpmath.mpf(float(v)) - mm) - big_l for v in x[i]]
+        refs.append(-(1 - mpmath.mpf(eps)) * ws[yy[i]] * logp[yy[i]]
+                    - mpmath.mpf(eps) / m * mpmath.fsum(a * b for a, b in zip(ws, logp,
+                                                                              strict=True)))
+    if red == "mean":
+        ref = mpmath.fsum(refs) / mpmath.fsum(ws[yy[i]] for i in range(r) if keep[i])
+        return [(max_ulps(ours, [ref]), max_ulps(per.sum() / w[yy[keep]].sum(), [ref]))]
+    return [(max_ulps(ours[i], [refs[i]]), max_ulps(per[i], [refs[i]])) for i in range(r)]
 
 
 def _worst_softmax_ulps(z: np.ndarray) -> float:

@@ -27,7 +27,11 @@ def as_float_array(x: Any, name: str = "x", func: str = "this function") -> np.n
     """Return ``x`` as a floating-point array without copying when it already is one.
 
     Integers and booleans become float64; float16, float32 and float64 (and longdouble) keep
-    their dtype. The caller must never write into the result: it may be the caller's array.
+    their dtype (in the machine's byte order: a byte-swapped array is converted). Complex
+    and object arrays are refused with ``TypeError``: complex numbers
+    have no order, and an object array may hold anything (convert one that holds numbers
+    with ``np.asarray(x, dtype=float)``). The caller must never write into the result: it
+    may be the caller's array.
     """
     try:
         a = np.asarray(x)
@@ -38,25 +42,40 @@ def as_float_array(x: Any, name: str = "x", func: str = "this function") -> np.n
         ) from None
     kind = a.dtype.kind
     if kind == "f":
-        return a
+        return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
     if kind in "biu":
         return a.astype(np.float64)
+    why = {
+        "c": " (complex numbers have no order, so no maximum)",
+        "O": (" (an object array; if it holds numbers, convert it first with "
+              f"np.asarray({name}, dtype=float))"),
+    }
     raise TypeError(
         f"{func} needs {name} to hold real numbers, but it has dtype {a.dtype}"
-        + (" (complex numbers have no order, so no maximum)" if kind == "c" else "")
+        + why.get(kind, "")
     )
 
 
-def check_axis(a: np.ndarray, axis: Any, func: str = "this function") -> int:
-    """Return ``axis`` as a non-negative int; numpy's ``AxisError`` if the array lacks it."""
-    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
-        raise TypeError(
-            f"{func} needs axis to be a single integer such as -1 or 0, got {axis!r}"
-        )
+_INTEGERS = (int, np.integer)
+
+
+def check_axis(
+    a: np.ndarray, axis: Any, func: str = "this function", several: bool = False
+) -> int:
+    """Return ``axis`` as a non-negative int; numpy's ``AxisError`` if the array lacks it.
+
+    ``several=True`` is for functions that also take a tuple of axes or ``None`` (the
+    softmax family): their messages say so.
+    """
+    if type(axis) is not int and (isinstance(axis, bool) or not isinstance(axis, _INTEGERS)):
+        kinds = ("an integer such as -1 or 0, a tuple of integers, or None (the whole array)"
+                 if several else "a single integer such as -1 or 0")
+        raise TypeError(f"{func} needs axis to be {kinds}, got {axis!r}")
     if a.ndim == 0:
         raise AxisError(
             f"axis {axis} is out of bounds: {func} needs at least a 1-D array, "
             f"but got a single number ({a!r}); wrap it in a list"
+            + (", or pass axis=None" if several else "")
         )
     return normalize_axis_index(int(axis), a.ndim)
 

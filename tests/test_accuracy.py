@@ -9,6 +9,7 @@ span the whole float64 range, which is where a plain ``exp(x - max)`` loses hund
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 import scipy.special as sp
@@ -85,3 +86,64 @@ def test_sums_to_one_within_a_few_ulp(n) -> None:
     x = _logits(50, (20, n), seed=n)
     s = softmax(x).sum(axis=-1)
     assert np.abs(s - 1).max() <= 4 * np.finfo(np.float64).eps * max(1, np.log2(n))
+
+
+# --- where=, merged axes, weights with ignored samples, smoothing: the same scales -----------
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_where_within_a_few_ulp(scale) -> None:
+    x = _logits(scale, (6, 150), seed=40 + scale)
+    take = np.random.default_rng(scale).random(x.shape) < 0.6
+    x[~take] = np.inf  # excluded: takes no part
+    p, lp = softmax(x, where=take), log_softmax(x, where=take)
+    lse = logsumexp(x, where=take)
+    for i in range(6):
+        row, t = x[i][take[i]], take[i]
+        assert max_ulps(p[i][t], mp_softmax(row)) <= MAX_ULPS
+        assert max_ulps(lp[i][t], mp_log_softmax(row)) <= MAX_ULPS
+        assert max_ulps(lse[i], [mp_logsumexp(row)]) <= MAX_ULPS
+        assert (p[i][~t] == 0).all() and (lp[i][~t] == -np.inf).all()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("axes", [None, (0, 2), (2, 1)])
+def test_merged_axes_within_a_few_ulp(scale, axes) -> None:
+    x = _logits(scale, (4, 6, 25), seed=50 + scale)
+    p = softmax(x, axis=axes)
+    lse = np.reshape(logsumexp(x, axis=axes), -1)
+    both = (0, 1, 2) if axes is None else axes
+    rows = np.moveaxis(x, both, range(3 - len(both), 3)).reshape(len(lse), -1)
+    p_rows = np.moveaxis(p, both, range(3 - len(both), 3)).reshape(rows.shape)
+    for i in range(len(rows)):
+        assert max_ulps(p_rows[i], mp_softmax(rows[i])) <= MAX_ULPS
+        assert max_ulps(lse[i], [mp_logsumexp(rows[i])]) <= MAX_ULPS
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_weighted_cross_entropy_within_a_few_ulp(scale, eps) -> None:
+    x = _logits(scale, (40, 60), seed=60 + scale)
+    rng = np.random.default_rng(scale)
+    labels = rng.integers(0, 60, 40)
+    labels[:10] = x[:10].argmax(axis=1)  # confident and right: the loss is tiny
+    labels[30:] = -1  # ignored
+    w = rng.uniform(0.1, 5.0, 60)
+    kw = {"weight": w, "ignore_index": -1, "label_smoothing": eps}
+    per = cross_entropy(x, labels, reduction="none", **kw)
+    refs = []
+    for i in range(40):
+        if labels[i] < 0:
+            assert per[i] == 0.0
+            refs.append(mpmath.mpf(0))
+            continue
+        logp = mp_log_softmax(x[i])
+        ws = [mpmath.mpf(float(v)) for v in w]
+        ref = -(1 - mpmath.mpf(eps)) * ws[labels[i]] * logp[labels[i]]
+        ref -= mpmath.mpf(eps) / 60 * mpmath.fsum(a * b for a, b in zip(ws, logp, strict=True))
+        refs.append(ref)
+        assert max_ulps(per[i], [ref]) <= MAX_ULPS
+    total = mpmath.fsum(refs)
+    assert max_ulps(cross_entropy(x, labels, reduction="sum", **kw), [total]) <= MAX_ULPS
+    mean = total / mpmath.fsum(mpmath.mpf(float(w[y])) for y in labels[:30])
+    assert max_ulps(cross_entropy(x, labels, **kw), [mean]) <= MAX_ULPS

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import scipy.special
 
+from course_lib import cross_entropy
 from course_lib.lessons import language_model as lm
 from course_lib.lessons.language_model import (
     Vocabulary,
@@ -186,3 +187,66 @@ def test_streaming_attention_matches_the_full_softmax(block, causal):
 
 def test_docstring_examples_of_the_module_run():
     assert doctest.testmod(lm, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+# --- padded batches (lesson 08, section 7) ---------------------------------------------------
+
+
+def test_pad_batch_on_either_side():
+    ids, real = lm.pad_batch([[5, 6, 7], [8], []], pad=-1)
+    np.testing.assert_array_equal(ids, [[5, 6, 7], [8, -1, -1], [-1, -1, -1]])
+    np.testing.assert_array_equal(real, [[1, 1, 1], [1, 0, 0], [0, 0, 0]])
+    ids, real = lm.pad_batch([[5, 6, 7], [8]], pad=0, side="left")
+    np.testing.assert_array_equal(ids, [[5, 6, 7], [0, 0, 8]])
+    np.testing.assert_array_equal(real, [[1, 1, 1], [0, 0, 1]])
+    assert lm.pad_batch([], pad=0)[0].shape == (0, 0)
+    with pytest.raises(ValueError, match="side"):
+        lm.pad_batch([[1]], pad=0, side="middle")
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_next_char_batch_and_the_loss_that_ignores_its_padding(side):
+    vocab = Vocabulary.from_text(TEXT)
+    texts = ["the cat sat.", "a rat", "then the mat, the hat."]
+    x, y = lm.next_char_batch(texts, vocab, pad_id=3, ignore_index=-100, side=side)
+    assert x.shape == y.shape == (3, max(len(t) for t in texts) - 1)
+    for row, t in enumerate(texts):  # the real pairs, in order, then (or after) padding
+        ids = vocab.encode(t)
+        keep = y[row] != -100
+        np.testing.assert_array_equal(x[row][keep], ids[:-1])
+        np.testing.assert_array_equal(y[row][keep], ids[1:])
+        assert (x[row][~keep] == 3).all()
+        assert keep.sum() == len(t) - 1
+    W = np.random.default_rng(0).normal(0, 2, (vocab.size, vocab.size))
+    want = np.mean(np.concatenate([  # every real pair, one at a time, with scipy
+        -scipy.special.log_softmax(W[vocab.encode(t)[:-1]], axis=1)[
+            np.arange(len(t) - 1), vocab.encode(t)[1:]] for t in texts]))
+    got = cross_entropy(W[x], y, ignore_index=-100)
+    assert got == pytest.approx(want, rel=1e-14)
+    with pytest.raises(ValueError, match="two characters"):
+        lm.next_char_batch(["at", "a"], vocab)
+
+
+def test_key_mask_and_masked_batched_attention():
+    real = np.array([[True, True, True, False], [False, False, True, True]])
+    for causal in (False, True):
+        allowed = lm.key_mask(real, causal=causal)
+        for b, i, j in np.ndindex(allowed.shape):
+            assert allowed[b, i, j] == (real[b, j] and (j <= i or not causal))
+    rng = np.random.default_rng(1)
+    q, k = rng.standard_normal((2, 2, 4, 3))
+    allowed = lm.key_mask(real, causal=True)
+    w = attention_weights(q, k, where=allowed)
+    for b, i in np.ndindex(2, 4):
+        keys = allowed[b, i]
+        if not keys.any():  # left padding under the causal rule: nothing to see, a row of 0s
+            assert (w[b, i] == 0).all()
+            continue
+        scores = q[b, i] @ k[b].T / np.sqrt(3)
+        np.testing.assert_allclose(w[b, i][keys], scipy.special.softmax(scores[keys]),
+                                   rtol=1e-13)
+        assert (w[b, i][~keys] == 0).all()
+    with np.errstate(invalid="ignore"):
+        minus_inf = attention_weights(q, k, mask=np.where(allowed, 0.0, -np.inf))
+    assert np.isnan(minus_inf[1, :2]).all()  # the same rows with an additive -inf mask: NaN
+    np.testing.assert_array_equal(minus_inf[0], w[0])

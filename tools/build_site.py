@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import copy
 import html
+import importlib.util
 import posixpath
 import re
 import shutil
@@ -34,6 +35,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+
 TEMPLATES = Path(__file__).resolve().parent / "site_template"
 COURSE_TITLE = "From max to cross-entropy"
 NAV_MARKER = "<!--NAVIGATION-->"
@@ -48,8 +50,22 @@ MATHJAX_SKIP = ("a11y",)  # the accessibility menu, 3.7 MB, is never loaded (men
 # fetched once at build time with ``npm pack`` (no install, no dependencies) and served
 # from the decks' folder.
 REVEAL_VERSION = "4.6.1"
+DECK_WIDTH, DECK_HEIGHT = 1280, 720  # a slide's size in its own pixels (16:9), scaled to fit
 LIVE_HINT = ("run the lesson in JupyterLab: <code>make lab</code> in the course folder, "
              "then open <code>{path}</code> and run all cells")
+
+
+def _load_tool(name: str):
+    """A sibling script of tools/ as a module (tools/ is not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+add_slides = _load_tool("add_slides")  # the slide rules: which cell is a figure, a note
 
 
 @dataclass
@@ -394,6 +410,46 @@ def fetch_reveal(dest: Path, cache: Path) -> None:
                     target.write_bytes(src.read())
 
 
+def _note_cell(source: str, outputs: list | None = None):
+    """A speaker-notes cell of a deck: code (or only outputs) the audience does not see."""
+    note = nbformat.v4.new_code_cell(source)
+    note.outputs = outputs or []
+    note.metadata["slideshow"] = {"slide_type": "notes"}
+    if not source:
+        note.metadata["transient"] = {"remove_source": True}
+    return note
+
+
+def lecture_cells(nb) -> int:
+    """Shape the cells of a deck for a lecture hall; the notebook itself is not touched.
+
+    - A figure cell shows its figure, and a cell whose code and output would not fit on one
+      slide shows its output (``add_slides.shows_code``): the code follows as a speaker note.
+    - A widget shown at its starting values keeps its figure on the slide; the text it
+      printed moves to the speaker notes (RISE shows the live widget, text and all).
+
+    Returns the number of notes added.
+    """
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        show = cell.metadata.get("slideshow", {}).get("slide_type", "-")
+        if cell.cell_type != "code" or show in ("notes", "skip"):
+            continue
+        if not add_slides.shows_code(cell):
+            cell.metadata["transient"] = {"remove_source": True}
+            cells.append(_note_cell(cell.source))
+        if any("course-widget-note" in str(o.get("data", {}).get("text/html", ""))
+               for o in cell.outputs):
+            text = [o for o in cell.outputs if o.get("output_type") == "stream"]
+            if text:
+                cell.outputs = [o for o in cell.outputs if o not in text]
+                cells.append(_note_cell("", text))
+    added = len(cells) - len(nb.cells)
+    nb.cells = cells
+    return added
+
+
 def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
     """Every lesson as a static reveal.js deck in ``out`` (default ``root/build/slides``).
 
@@ -409,6 +465,7 @@ def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
     out.mkdir(parents=True)
     fetch_reveal(out / "reveal.js", root / "build" / ".cache")
     copy_mathjax(out / "static")
+    shutil.copy2(TEMPLATES / "course_slides" / "deck.css", out / "static" / "deck.css")
     exporter = SlidesExporter(
         template_name="course_slides",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -416,9 +473,9 @@ def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
         reveal_url_prefix="reveal.js",
         reveal_theme="white",
         reveal_transition="none",
-        reveal_scroll=True,
-        reveal_width="1200",
-        reveal_height="800",
+        reveal_scroll=False,
+        reveal_width=str(DECK_WIDTH),
+        reveal_height=str(DECK_HEIGHT),
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
@@ -428,6 +485,7 @@ def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
         nb = nbformat.read(path, as_version=4)
         page = Page(rel, f"{path.stem}.html", title_of(nb, path.stem), summary_of(nb))
         _prepare(nb, page)
+        lecture_cells(nb)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.title}})
         (out / page.target).write_text(body, encoding="utf-8")
         decks.append(page)

@@ -113,7 +113,7 @@ def plot_confusion(ax: Axes, counts: ArrayLike, names: Sequence[str] | None = No
     half = c.max() / 2
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(int(c[i, j])), ha="center", va="center", fontsize=9,
+            ax.text(j, i, str(int(c[i, j])), ha="center", va="center",
                     color="white" if c[i, j] > half else "#222222")
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)
@@ -143,9 +143,9 @@ def plot_overfitting(ax: Axes, histories: Mapping[str, History],
         ax.plot([at], [h.val_loss[at]], "o", markersize=11, markerfacecolor="none",
                 markeredgecolor="#222222")
         ax.annotate(f"{h.val_loss[at]:.2f} at epoch {at}", (at, h.val_loss[at]),
-                    textcoords="offset points", xytext=(4, 6), fontsize=9)
+                    textcoords="offset points", xytext=(4, 8))
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean cross-entropy (nats)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(ncols=2 if len(histories) > 1 else 1)
     return ax

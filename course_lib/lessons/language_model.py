@@ -18,8 +18,14 @@ instead of one row per pair, and gives the same loss and gradient.
 The text is a committed snapshot of the course's own prose (``course_lib/data``, written by
 ``tools/make_prose_corpus.py``): no download, the same numbers on every run.
 
+Batches: sentences differ in length, so a batch pads them to the longest
+(:func:`pad_batch`, :func:`next_char_batch`); the padding is left out of the loss with
+``cross_entropy(..., ignore_index=...)`` and out of attention with a mask
+(:func:`key_mask`).
+
 The attention part: :func:`causal_mask` writes "may not look ahead" as ``-inf``,
-:func:`attention_weights` is ``softmax(q k^T / sqrt(d) + mask)``, and
+:func:`attention_weights` is ``softmax(q k^T / sqrt(d) + mask)`` (or with a boolean
+``where=`` mask), and
 :func:`streaming_attention` computes ``softmax(scores) @ v`` one block of keys at a time
 with the running max and rescaled sum of :mod:`course_lib.lessons.streaming`, so the full
 row of scores never has to exist at once.
@@ -49,7 +55,10 @@ __all__ = [
     "count_model",
     "generate",
     "grouped_targets",
+    "key_mask",
     "load_corpus",
+    "next_char_batch",
+    "pad_batch",
     "perplexity",
     "streaming_attention",
     "train_bigram",
@@ -239,6 +248,90 @@ def generate(
     return vocab.decode(out)
 
 
+# --- batches of sentences of different lengths ------------------------------------------------
+
+IGNORE = -100  # the label that marks "no target here", PyTorch's default ignore_index
+
+
+def pad_batch(
+    sequences: list[ArrayLike], pad: int, side: str = "right"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of different lengths as one ``(batch, longest)`` int array, and its mask.
+
+    Each row is filled up with ``pad`` after its sequence (``side="right"``) or before it
+    (``side="left"``, as some models pad prompts). The mask is True on the real entries.
+
+    >>> ids, real = pad_batch([[5, 6, 7], [8]], pad=0)
+    >>> ids
+    array([[5, 6, 7],
+           [8, 0, 0]])
+    >>> real
+    array([[ True,  True,  True],
+           [ True, False, False]])
+    >>> pad_batch([[5, 6, 7], [8]], pad=0, side="left")[0]
+    array([[5, 6, 7],
+           [0, 0, 8]])
+    """
+    if side not in ("right", "left"):
+        raise ValueError(f'side must be "right" or "left", got {side!r}')
+    seqs = [np.asarray(s, dtype=np.int64).ravel() for s in sequences]
+    longest = max((len(s) for s in seqs), default=0)
+    ids = np.full((len(seqs), longest), pad, dtype=np.int64)
+    real = np.zeros((len(seqs), longest), dtype=bool)
+    for row, s in enumerate(seqs):
+        cols = slice(0, len(s)) if side == "right" else slice(longest - len(s), longest)
+        ids[row, cols] = s
+        real[row, cols] = True
+    return ids, real
+
+
+def next_char_batch(
+    texts: list[str], vocab: Vocabulary, pad_id: int = 0, ignore_index: int = IGNORE,
+    side: str = "right",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and next-character targets of a batch of texts, padded to the longest.
+
+    A text of ``L`` characters gives ``L - 1`` pairs: ``inputs[b, t]`` is a character and
+    ``targets[b, t]`` the one after it. Where a row has no pair (the padding) the input is
+    ``pad_id`` (any character will do, it is never judged) and the target ``ignore_index``,
+    so ``cross_entropy(logits, targets, ignore_index=ignore_index)`` leaves it out.
+
+    >>> x, y = next_char_batch(["abca", "ba"], Vocabulary("abc"))
+    >>> x
+    array([[0, 1, 2],
+           [1, 0, 0]])
+    >>> y
+    array([[   1,    2,    0],
+           [   0, -100, -100]])
+    """
+    ids = [vocab.encode(t) for t in texts]
+    short = [t for t, i in zip(texts, ids, strict=True) if len(i) < 2]
+    if short:
+        raise ValueError(f"every text needs at least two characters to make a pair: {short!r}")
+    inputs, _ = pad_batch([i[:-1] for i in ids], pad_id, side)
+    targets, _ = pad_batch([i[1:] for i in ids], ignore_index, side)
+    return inputs, targets
+
+
+def key_mask(real: ArrayLike, causal: bool = False) -> np.ndarray:
+    """Which keys each query may attend to, for a padded batch: ``(batch, n, n)`` booleans.
+
+    ``real`` is the ``(batch, n)`` mask of real tokens (True) and padding (False). Query
+    ``i`` of row ``b`` may see key ``j`` when ``j`` is a real token, and, with ``causal``,
+    when ``j <= i``. Give it to ``softmax(scores, where=...)``: the padding gets weight
+    exactly 0, and a query that may see nothing (left padding under a causal mask) gets
+    a row of 0s rather than NaN.
+
+    >>> key_mask([[True, True, False]], causal=True).astype(int)
+    array([[[1, 0, 0],
+            [1, 1, 0],
+            [1, 1, 0]]])
+    """
+    r = np.asarray(real, dtype=bool)
+    m = np.broadcast_to(r[:, None, :], (r.shape[0], r.shape[1], r.shape[1]))
+    return m & np.tri(r.shape[1], dtype=bool) if causal else m.copy()
+
+
 # --- attention ---------------------------------------------------------------------------
 
 
@@ -254,12 +347,16 @@ def causal_mask(n: int) -> np.ndarray:
 
 
 def attention_weights(
-    q: ArrayLike, k: ArrayLike, mask: ArrayLike | None = None, scale: bool = True
+    q: ArrayLike, k: ArrayLike, mask: ArrayLike | None = None, scale: bool = True,
+    where: ArrayLike | None = None,
 ) -> np.ndarray:
     """``softmax(q @ k.T / sqrt(d) + mask)`` along the keys; ``scale=False`` drops ``1/sqrt(d)``.
 
-    ``q`` is ``(n_queries, d)``, ``k`` is ``(n_keys, d)``; each row of the result is one
-    query's weights over the keys and sums to 1. A masked (``-inf``) key gets exactly 0.
+    ``q`` is ``(n_queries, d)``, ``k`` is ``(n_keys, d)`` (or a batch of each,
+    ``(batch, n, d)``); each row of the result is one query's weights over the keys and sums
+    to 1. A masked key (``-inf`` in the additive ``mask``, or False in the boolean ``where``,
+    see :func:`key_mask`) gets exactly 0; a query with every key masked gets NaN from
+    ``-inf`` but 0s from ``where``.
 
     >>> q = k = np.eye(2)
     >>> attention_weights(q, k, causal_mask(2)).round(4)
@@ -267,12 +364,12 @@ def attention_weights(
            [0.3302, 0.6698]])
     """
     qa, ka = np.asarray(q, dtype=np.float64), np.asarray(k, dtype=np.float64)
-    scores = qa @ ka.T
+    scores = qa @ np.swapaxes(ka, -1, -2)
     if scale:
         scores = scores / np.sqrt(qa.shape[-1])
     if mask is not None:
         scores = scores + np.asarray(mask, dtype=np.float64)
-    return softmax(scores, axis=-1)
+    return softmax(scores, axis=-1, where=where)
 
 
 def attention_entropy(

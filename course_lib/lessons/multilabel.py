@@ -207,10 +207,10 @@ def plot_label_probabilities(ax: Axes, sigmoids: ArrayLike, softmaxes: ArrayLike
            edgecolor="#333333")
     ax.axhline(0.5, color="#333333", linestyle=":", linewidth=1)
     ax.set_xticks(x, names)
-    ax.set_ylim(0, 1.3)
+    ax.set_ylim(0, 1.4)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
     ax.set_ylabel("probability the label applies")
-    ax.legend(fontsize=9, loc="upper center", ncols=2)
+    ax.legend(loc="upper center", ncols=2)
     if title:
         ax.set_title(title)
     return ax

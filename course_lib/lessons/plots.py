@@ -144,7 +144,7 @@ def show_images(
         ax.set_axis_off()
         if k < n:
             ax.imshow(images[k], cmap="gray_r", vmin=0.0, vmax=1.0)
-            ax.set_title(titles[k] if titles is not None else str(int(labels[k])), fontsize=9)
+            ax.set_title(titles[k] if titles is not None else str(int(labels[k])))
     fig.tight_layout()
     return fig
 
@@ -163,9 +163,11 @@ def plot_bars(
     if highlight is not None:
         colors[highlight] = "tab:orange"
     bars = ax.bar(x, probs, color=colors)
-    ax.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=8, padding=1)
+    crowded = len(probs) > 6  # labels of many bars stand upright so they do not overlap
+    ax.bar_label(bars, labels=[f"{p:.2f}" for p in probs], padding=2,
+                 rotation=90 if crowded else 0)
     ax.set_xticks(x, names if names is not None else [str(k) for k in x])
-    ax.set_ylim(0, 1.08)
+    ax.set_ylim(0, 1.3 if crowded else 1.12)
     ax.set_ylabel("probability")
     if title:
         ax.set_title(title)
@@ -214,7 +216,7 @@ def plot_reliability(ax: Axes, bins: ReliabilityBins, title: str | None = None) 
     ax.set_xlabel("confidence (largest probability)")
     ax.set_ylabel("accuracy")
     ax.set_aspect("equal")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     if title:
         ax.set_title(title)
     return ax
@@ -243,7 +245,7 @@ def temperature_bars(logits: np.ndarray, temperature: float, ax: Axes | None = N
     ax.set_xlabel("logit of each class")
     ax.set_ylabel("probability")
     ax.set_ylim(0.0, 1.05)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, not on them
     return ax
 
 
@@ -260,14 +262,14 @@ def overflow_figure(magnitude: float, dtype: str, ax: Axes | None = None) -> Axe
     for i, name in enumerate(DTYPES):
         t = overflow_threshold(name)
         ax.barh(i, t, color="tab:green", alpha=0.35 if name != dtype else 0.8)
-        ax.text(t * 1.08, i, f"exp overflows past {t:.2f}", va="center", fontsize=8)
+        ax.text(t * 1.08, i, f"exp overflows past {t:.2f}", va="center")
     ax.axvline(magnitude, color="tab:red", lw=2, label=f"largest logit = {magnitude:.3g}")
     ax.set_xscale("log")
     ax.set_xlim(1, 2e5)
     ax.set_yticks(range(len(DTYPES)), list(DTYPES))
     ax.set_xlabel("logit (log scale)")
-    ax.set_title(f"naive softmax in {dtype}: safe while the red line is left of its bar")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"naive softmax in {dtype}:\nsafe while the red line is left of its bar")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.3))  # below: clear of the labels
     return ax
 
 
@@ -288,8 +290,8 @@ def smooth_max_figure(ax: Axes | None = None) -> Axes:
     ax.plot(x, pairs.max(axis=-1) + np.log(2), ls="--", color="gray", label="max + log 2")
     ax.set_xlabel("x")
     ax.set_ylabel("value")
-    ax.set_title("logsumexp: a smooth maximum, never more than log n above it")
-    ax.legend(fontsize=8)
+    ax.set_title("logsumexp: a smooth maximum,\nnever more than log n above it")
+    ax.legend()
     return ax
 
 
@@ -336,6 +338,6 @@ def why_exp_figure() -> Figure:
     axes[0].set_title("share of class 0 for the scores [x, 1, 0]")
     axes[1].set_xlabel("shift c added to every score")
     axes[1].set_title("share of the top class for [1, 3, 2] + c")
-    axes[0].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
     return fig

@@ -60,4 +60,8 @@ def set_slider(box: Locator, label: str, value: float) -> None:
 
 
 def output_text(box: Locator) -> str:
-    return box.locator(".widget-output").first.inner_text()
+    """What the widget's output shows; scrolled into view first, as a person would (JupyterLab
+    does not lay out cells far off screen, and text that is not laid out reads as empty)."""
+    out = box.locator(".widget-output").first
+    out.scroll_into_view_if_needed()
+    return out.inner_text()

@@ -45,3 +45,45 @@ def test_rise_slideshow_shows_the_title_then_the_first_section(lab, page) -> Non
     now = frame.locator(".reveal .slides section.present").last
     expect(now.locator("h2")).to_contain_text(section, timeout=30_000)
     expect(now.locator("mjx-container").first).to_be_visible()  # its formula is typeset
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z]+", text.lower()))
+
+
+def test_rise_reads_in_a_hall_and_keeps_the_prose_in_the_speaker_notes(lab, page) -> None:
+    """Presenting from RISE: a 1280x720 slide with lecture-size text (notebooks/rise.css), no
+    plotting code over a figure, and the lesson's prose in the notes that T opens."""
+    nb = nbformat.read(ROOT / LESSON, as_version=4)
+    intro = next(c.source for c in nb.cells
+                 if c.metadata.get("slideshow", {}).get("slide_type") == "notes")
+    phrase = _words(re.sub(r"`[^`]*`|\$[^$]+\$", "|", intro).split("|")[0])
+    phrase = " ".join(phrase.split()[:6])
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{lab.url}/rise/{LESSON}?token={lab.token}")
+    slide = page.locator(".reveal .slides section.present").last
+    expect(slide.locator("h1")).to_be_visible(timeout=60_000)
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.reveal .slides'))"
+                         ".width") == "1280px"
+    point = slide.locator(".jp-RenderedMarkdown li").first
+    expect(point).to_be_visible()
+    size = float(point.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+    assert size >= 24, f"body text of {size} px on a 1280 x 720 slide is too small for a hall"
+    hidden = page.evaluate(
+        "() => [...document.querySelectorAll('.reveal .jp-CodeCell')]"
+        ".filter(c => c.querySelector('.jp-RenderedImage') && !c.querySelector('.widget-output'))"
+        ".map(c => getComputedStyle(c.querySelector('.jp-Cell-inputWrapper')).display)")
+    assert hidden and set(hidden) == {"none"}, "a figure's code is shown over it"
+    assert phrase in _words(slide.locator("aside.notes").first.text_content())
+
+    slide.locator(".jp-Cell").last.click()
+    page.keyboard.press("Escape")  # command mode, where T opens the speaker notes
+    with page.expect_popup() as opened:
+        page.keyboard.press("t")
+    speaker = opened.value
+    speaker.wait_for_function(
+        "(p) => { const n = document.querySelector('.speaker-controls-notes');"
+        " const words = n ? n.textContent.toLowerCase().match(/[a-z]+/g) || [] : [];"
+        " return words.join(' ').includes(p); }",
+        arg=phrase, timeout=30_000)
+    speaker.close()
