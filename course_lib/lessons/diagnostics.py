@@ -147,5 +147,6 @@ def plot_overfitting(ax: Axes, histories: Mapping[str, History],
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean cross-entropy (nats)")
     ax.grid(alpha=0.3)
-    ax.legend(ncols=2 if len(histories) > 1 else 1)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
+              ncols=3 if len(histories) > 1 else 2)  # below the axes: the curves stay clear
     return ax
