@@ -199,6 +199,18 @@ def test_a_figure_shows_its_figure_and_a_too_tall_cell_its_output() -> None:
     assert add_slides.height(tall) < add_slides.SLIDE_HEIGHT
 
 
+def test_a_figure_with_words_is_a_figure_of_the_same_height() -> None:
+    """A figure shown by plots.show: an <img> with alt text in HTML, no bare PNG."""
+    png = _figure(600, 350)
+    html = new_code_cell("show(fig, alt='Bars.')", execution_count=1)
+    payload = png.outputs[0]["data"]["image/png"]
+    html.outputs = [new_output("display_data", data={
+        "text/html": f'<img src="data:image/png;base64,{payload}" alt="Bars.">',
+        "text/plain": "Bars."})]
+    assert add_slides.is_figure_cell(html) and not add_slides.shows_code(html)
+    assert add_slides.height(html) == add_slides.height(png)
+
+
 def test_two_figures_do_not_share_a_slide() -> None:
     nb = new_notebook(cells=[new_markdown_cell("## A"), _figure(900, 400),
                              new_markdown_cell("Then."), _figure(900, 400)])
@@ -339,7 +351,10 @@ def _small_text_sizes(source: str, where: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Subscript) and "rcParams" in ast.unparse(node.value) and \
                 isinstance(getattr(node, "ctx", None), ast.Store):
-            found.append(f"{where}: {ast.unparse(node)} = ... (set it in notebooks/matplotlibrc)")
+            key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            if not isinstance(key, str) or "size" in key or "font" in key:  # colours may stay
+                found.append(f"{where}: {ast.unparse(node)} = ... "
+                             "(set it in notebooks/matplotlibrc)")
     return found
 
 
@@ -347,6 +362,8 @@ def test_the_lint_sees_a_small_font() -> None:
     assert _small_text_sizes("ax.legend(fontsize=8)", "x")
     assert _small_text_sizes("ax.set_title('t', size='small')", "x")
     assert _small_text_sizes("plt.rcParams['font.size'] = 9", "x")
+    assert _small_text_sizes("plt.rcParams[key] = 9", "x")
+    assert not _small_text_sizes("plt.rcParams['axes.prop_cycle'] = cycler(color=['k'])", "x")
     assert not _small_text_sizes("ax.legend(fontsize=14)\nrng.normal(size=3)", "x")
 
 

@@ -107,10 +107,24 @@ def is_widget_cell(cell) -> bool:
     )
 
 
+_IMG = re.compile(r'<img\s[^>]*src="data:image/(?:png|jpeg);base64,([^"]+)"')
+
+
+def image_data(data: dict) -> str | None:
+    """The base64 image of an output: a PNG or JPEG, or the one an ``<img>`` with its alt text
+    carries (``course_lib.lessons.plots.show``); None when the output holds no image."""
+    for mime in IMAGE_MIMES:
+        if mime in data:
+            return data[mime] if isinstance(data[mime], str) else "".join(data[mime])
+    page = data.get("text/html", "")
+    found = _IMG.search(page if isinstance(page, str) else "".join(page))
+    return found.group(1) if found else None
+
+
 def is_figure_cell(cell) -> bool:
     """A code cell that draws a figure: on a slide it shows the figure, not its code."""
     return cell.cell_type == "code" and not is_widget_cell(cell) and any(
-        m in out.get("data", {}) for out in cell.get("outputs", []) for m in IMAGE_MIMES
+        image_data(out.get("data", {})) for out in cell.get("outputs", [])
     )
 
 
@@ -193,9 +207,9 @@ def _outputs_height(cell) -> float:
     total = 0.0
     for out in cell.get("outputs", []):
         data = out.get("data", {})
-        images = [m for m in IMAGE_MIMES if m in data]
-        if images:
-            w, h = _image_size(data[images[0]])
+        image = image_data(data)
+        if image:
+            w, h = _image_size(image)
             total += max(h * FIGURE_MIN_SCALE, h * SLIDE_WIDTH / w if w > SLIDE_WIDTH else 0)
         elif out.get("output_type") == "stream":
             total += _text_lines(out.get("text", "")) * CODE_LINE + 4

@@ -281,9 +281,11 @@ def _index_html(lessons: list[Page], exercises: list[Page], published: dict[str,
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{COURSE_TITLE}</title>
 <link rel="stylesheet" href="static/site.css">
+<link rel="stylesheet" href="static/readable.css">
 </head>
 <body class="course-index">
-<main>
+<a class="course-skip" href="#content">Skip to the content</a>
+<main id="content" tabindex="-1">
 <h1>{COURSE_TITLE}</h1>
 <p>An interactive course that walks from <code>max</code> to <code>argmax</code> to
 <code>softmax</code> to cross-entropy, and on to training a classifier, with NumPy you can
@@ -319,7 +321,8 @@ def build(root: Path = ROOT, out: Path | None = None) -> dict:
     if out.exists():
         shutil.rmtree(out)
     (out / "static").mkdir(parents=True)
-    shutil.copy2(TEMPLATES / "site.css", out / "static" / "site.css")
+    for css in ("site.css", "readable.css"):
+        shutil.copy2(TEMPLATES / css, out / "static" / css)
     write_notebook_css(out / "static" / "notebook.css")
     copy_mathjax(out / "static")
 
@@ -466,6 +469,7 @@ def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
     fetch_reveal(out / "reveal.js", root / "build" / ".cache")
     copy_mathjax(out / "static")
     shutil.copy2(TEMPLATES / "course_slides" / "deck.css", out / "static" / "deck.css")
+    shutil.copy2(TEMPLATES / "readable.css", out / "static" / "readable.css")
     exporter = SlidesExporter(
         template_name="course_slides",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -492,10 +496,10 @@ def build_slides(root: Path = ROOT, out: Path | None = None) -> dict:
     items = "\n".join(f'<li><a href="{p.target}">{html.escape(p.title)}</a></li>' for p in decks)
     (out / "index.html").write_text(
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{COURSE_TITLE}: '
-        f'slides</title></head>\n<body><h1>{COURSE_TITLE}: slides</h1>\n<ol start="0">\n'
+        f'slides</title></head>\n<body><main><h1>{COURSE_TITLE}: slides</h1>\n<ol start="0">\n'
         f"{items}\n</ol>\n<p>Arrow keys move; <kbd>S</kbd> opens the speaker view. To run the "
         "code and the widgets live, present from JupyterLab with RISE instead.</p>\n"
-        "</body></html>\n", encoding="utf-8")
+        "</main></body></html>\n", encoding="utf-8")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {"out": out, "decks": decks, "seconds": time.perf_counter() - start, "bytes": size}
 

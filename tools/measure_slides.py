@@ -68,6 +68,8 @@ _MEASURE_JS = r"""
   for (let t = walker.nextNode(); t; t = walker.nextNode()) {
     const el = t.parentElement;
     if (!t.textContent.trim() || !el || !shown(el) || el.closest("script, style")) continue;
+    // MathJax's MathML copy of a formula, for screen readers: clipped to 1 px, never seen
+    if (el.closest(".MJX_Assistive_MathML")) continue;
     if (getComputedStyle(el).visibility === "hidden") continue;
     const range = document.createRange();
     range.selectNodeContents(t);

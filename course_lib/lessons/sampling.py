@@ -390,19 +390,31 @@ def cutoff_bars(
     """
     import matplotlib.pyplot as plt
 
+    from course_lib.lessons.plots import COLORS, EDGE, describe
+
     z = _logits(logits, "cutoff_bars").astype(np.float64)
     before = softmax(z, temperature=temperature)
     after = sampling_probs(z, temperature=temperature, top_k=top_k, top_p=top_p)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 2.8))
     x = np.arange(len(z))
-    ax.bar(x - 0.2, before, width=0.4, color="lightgray", label="softmax(z / T)")
-    ax.bar(x + 0.2, after, width=0.4, color="tab:blue", label="after the cuts, renormalised")
+    ax.bar(x - 0.2, before, width=0.4, color="lightgray", edgecolor=EDGE, linewidth=0.5,
+           hatch="//", label="softmax(z / T)")
+    ax.bar(x + 0.2, after, width=0.4, color=COLORS[0], edgecolor=EDGE, linewidth=0.5,
+           label="after the cuts, renormalised")
     labels = [str(n) for n in names] if names is not None else [str(i) for i in x]
-    ax.set_xticks(x, [n if n != " " else "␣" for n in labels])
+    shown = [n if n != " " else "␣" for n in labels]
+    ax.set_xticks(x, shown)
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     ax.legend(loc="upper right")
+    top = np.argsort(-after, kind="stable")[:3]
+    describe(ax, f"Pairs of bars for {len(z)} tokens at T = {temperature:.2f}, top-k "
+             f"{top_k if top_k is not None else 'off'}, top-p "
+             f"{f'{top_p:.2f}' if top_p is not None else 'off'}: the probability before the "
+             f"cuts (grey, hatched, left) and after them (blue, right). {int(np.sum(after > 0))} "
+             "tokens keep a probability; the largest after the cuts are "
+             + ", ".join(f"{shown[i]!r} {before[i]:.2f} -> {after[i]:.2f}" for i in top))
     return ax
 
 
@@ -415,7 +427,8 @@ def cutoff_widget(
 ):  # pragma: no cover - wiring only; cutoff_report is what is tested
     """Sliders for T (log scale), top-k (K means off) and top-p, with bars and the report."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
+
+    from course_lib.lessons.plots import show as show_figure
 
     z = np.asarray(logits, dtype=np.float64)
     labels = list(names) if names is not None else [str(i) for i in range(len(z))]
@@ -435,8 +448,7 @@ def cutoff_widget(
         out.clear_output(wait=True)
         with out:
             print(cutoff_report(z, t_slider.value, top_k=k, top_p=p, names=labels))
-            cutoff_bars(z, t_slider.value, top_k=k, top_p=p, names=labels)
-            plt.show()
+            show_figure(cutoff_bars(z, t_slider.value, top_k=k, top_p=p, names=labels))
 
     for s in (t_slider, k_slider, p_slider):
         s.observe(show, "value")

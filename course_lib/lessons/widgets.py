@@ -17,6 +17,7 @@ import numpy as np
 from course_lib.functions import naive_softmax, softmax
 from course_lib.lessons.floats import DTYPES, overflow_threshold
 from course_lib.lessons.plots import overflow_figure, temperature_bars
+from course_lib.lessons.plots import show as show_figure
 
 __all__ = [
     "DTYPES",
@@ -218,7 +219,6 @@ def overflow_report(magnitude: float, dtype: str) -> str:
 def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pragma: no cover
     """A log-scale slider for T (0.05 to 20), editable logits, bars and the entropy readout."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     slider = w.FloatLogSlider(
         value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.01,
@@ -235,8 +235,7 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
                 z = parse_logits(text.value)
             except ValueError:
                 return
-            temperature_bars(z, slider.value)
-            plt.show()
+            show_figure(temperature_bars(z, slider.value))
 
     slider.observe(show, "value")
     text.observe(show, "value")
@@ -245,23 +244,27 @@ def temperature_widget(logits: str = "1, 3, 2", temperature: float = 1.0):  # pr
 
 
 def overflow_widget(magnitude: float = 10.0, dtype: str = "float32"):  # pragma: no cover
-    """A log-scale magnitude slider (1 to 1e4) and a dtype menu: naive vs stable softmax."""
+    """A log-scale magnitude slider (1 to 1e4) and a dtype slider: naive vs stable softmax.
+
+    The dtype is a slider from the narrowest type to the widest, not a drop-down menu: in
+    JupyterLab the arrow keys on a focused menu move between cells instead, while a slider
+    takes them, so both controls move by keyboard alike (Tab to one, then the arrow keys).
+    """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     slider = w.FloatLogSlider(
         value=magnitude, base=10, min=0, max=4, step=0.01, description="magnitude",
         continuous_update=False, readout_format=".1f",
     )
-    menu = w.Dropdown(options=list(DTYPES), value=dtype, description="dtype")
+    menu = w.SelectionSlider(options=list(DTYPES), value=dtype, description="dtype",
+                             continuous_update=False)
     out = w.Output()
 
     def show(_change: object = None) -> None:
         out.clear_output(wait=True)
         with out:
             print(overflow_report(slider.value, menu.value))
-            overflow_figure(slider.value, menu.value)
-            plt.show()
+            show_figure(overflow_figure(slider.value, menu.value))
 
     slider.observe(show, "value")
     menu.observe(show, "value")

@@ -71,7 +71,8 @@ def test_rise_reads_in_a_hall_and_keeps_the_prose_in_the_speaker_notes(lab, page
     assert size >= 24, f"body text of {size} px on a 1280 x 720 slide is too small for a hall"
     hidden = page.evaluate(
         "() => [...document.querySelectorAll('.reveal .jp-CodeCell')]"
-        ".filter(c => c.querySelector('.jp-RenderedImage') && !c.querySelector('.widget-output'))"
+        ".filter(c => c.querySelector('.jp-OutputArea-output img')"
+        " && !c.querySelector('.widget-output'))"
         ".map(c => getComputedStyle(c.querySelector('.jp-Cell-inputWrapper')).display)")
     assert hidden and set(hidden) == {"none"}, "a figure's code is shown over it"
     assert phrase in _words(slide.locator("aside.notes").first.text_content())

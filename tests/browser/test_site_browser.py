@@ -39,14 +39,21 @@ def site(tmp_path_factory) -> Path:
     return build_site.build(ROOT, tmp_path_factory.mktemp("site") / "site")["out"]
 
 
+def _figures_in(out: dict) -> int:
+    data = out.get("data", {})
+    page = data.get("text/html", "")
+    images = ("".join(page) if isinstance(page, list) else page).count("<img")
+    return images or int(any(m in data for m in IMAGE_MIMES))
+
+
 def _expected_figures(nb) -> int:
-    """Figures the page must show: image outputs, and those a widget stored in its state."""
-    count = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                if any(m in o.get("data", {}) for m in IMAGE_MIMES))
+    """Figures the page must show: image outputs (an image, or an <img> with its words, as
+    course_lib's show() displays them), and those a widget stored in its state."""
+    count = sum(_figures_in(o) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     state = nb.metadata.get("widgets", {}).get(build_site.WIDGET_STATE, {}).get("state", {})
     for model in state.values():
         for out in model.get("state", {}).get("outputs", []) or []:
-            count += any(m in out.get("data", {}) for m in IMAGE_MIMES)
+            count += _figures_in(out)
     return count
 
 
@@ -90,6 +97,8 @@ def test_page_loads_typesets_its_math_and_shows_its_figures(site, page, source) 
         img.scroll_into_view_if_needed()
         expect(img).to_be_visible()
         assert img.evaluate("e => e.complete && e.naturalWidth > 0"), f"figure {i} is empty"
+        alt = img.get_attribute("alt") or ""
+        assert len(alt.split()) >= 8 and "No description" not in alt, f"figure {i}: {alt!r}"
     assert not problems, problems
 
 

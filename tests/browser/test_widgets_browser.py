@@ -45,6 +45,7 @@ def _wait_for(box: Locator, predicate, what: str, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     text = ""
     while time.monotonic() < deadline:
+        box.scroll_into_view_if_needed()  # JupyterLab may not render cells out of view
         text = output_text(box)
         try:
             if predicate(text):
@@ -95,7 +96,11 @@ def test_overflow_widget_float16(lab, page) -> None:
     panel = open_notebook(page, lab.notebook_url("notebooks/04_numerical_stability.ipynb"))
     run_all(page, panel)
     box = widget_box(panel, "magnitude")
-    control(box, "widget-dropdown", "dtype").locator("select").select_option("float16")
+    dtype = control(box, "widget-slider", "dtype").locator(".noUi-handle")
+    dtype.focus()
+    dtype.press("Home")  # the narrowest type: float16
+    expect(control(box, "widget-slider", "dtype").locator(".widget-readout")).to_have_text(
+        "float16")
     set_slider(box, "magnitude", 20)
 
     def broken(text: str) -> bool:
