@@ -69,3 +69,25 @@ def test_the_figure_writes_every_count() -> None:
     assert written == sorted(c.ravel().tolist())
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     plt.close(fig)
+
+
+def test_the_figures_say_what_they_draw() -> None:
+    from course_lib.lessons.diagnostics import plot_overfitting
+    from course_lib.lessons.nn import History
+    from course_lib.lessons.plots import alt_text
+
+    c = np.array([[5, 0, 1], [3, 4, 0], [0, 0, 7]])
+    fig, ax = plt.subplots()
+    plot_confusion(ax, c)
+    words = alt_text(fig)
+    assert f"{np.trace(c)} of {c.sum()} on the diagonal" in words  # 16 of 20
+    assert "1 read as 0 3 times" in words and "0 read as 2 1 times" in words
+    plt.close(fig)
+    val = [2.0, 1.5, 1.2, 1.3, 1.4]
+    h = History(loss=[2.0, 1.0, 0.5, 0.2, 0.1], val_loss=val)
+    fig, ax = plt.subplots()
+    plot_overfitting(ax, {"plain": h})
+    words = alt_text(fig)
+    assert f"validation lowest {min(val):.2f} at epoch {val.index(min(val))}" in words
+    assert "training from 2.00 to 0.10" in words
+    plt.close(fig)

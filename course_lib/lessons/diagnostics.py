@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from course_lib.lessons.nn import History
+from course_lib.lessons.plots import COLORS, MARKERS, describe
 
 __all__ = ["confusion_matrix", "most_confused", "plot_confusion", "plot_overfitting",
            "precision_recall"]
@@ -105,7 +106,9 @@ def most_confused(counts: ArrayLike, top: int = 3) -> list[tuple[int, int, int]]
 def plot_confusion(ax: Axes, counts: ArrayLike, names: Sequence[str] | None = None,
                    title: str | None = None) -> Axes:
     """Draw a confusion matrix as a grid of shaded cells, each with its count written in it
-    (dark text on light cells, white on dark), rows true classes, columns predictions."""
+    (dark text on light cells, white on dark), rows true classes, columns predictions; its
+    words (:func:`~course_lib.lessons.plots.describe`) give the right answers and the
+    largest mistakes."""
     c = np.asarray(counts)
     k = c.shape[0]
     names = list(names) if names is not None else [str(i) for i in range(k)]
@@ -121,22 +124,24 @@ def plot_confusion(ax: Axes, counts: ArrayLike, names: Sequence[str] | None = No
     ax.set_ylabel("true class")
     if title:
         ax.set_title(title)
+    mistakes = "; ".join(f"{names[i]} read as {names[j]} {n} times"
+                         for i, j, n in most_confused(c, top=3)) or "none"
+    describe(ax, f"A confusion matrix of {k} classes, rows the true class and columns the "
+                 f"predicted one, each cell with its count: {int(np.trace(c))} of "
+                 f"{int(c.sum())} on the diagonal (right); the largest mistakes: {mistakes}")
     return ax
-
-
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#882255")  # apart under colour-blindness
-MARKERS = ("o", "s", "^", "D")  # and a marker per model: never colour alone
 
 
 def plot_overfitting(ax: Axes, histories: Mapping[str, History],
                      best: Mapping[str, int] | None = None) -> Axes:
     """Training (solid) and validation (dashed) loss per epoch for each model, each model
-    with its own colour and marker, the epoch of the lowest validation loss circled and
-    labelled with its value."""
+    with its own colour and marker, the epoch of the lowest validation loss (or ``best``)
+    circled and labelled with its value; the words say the same numbers."""
+    said = []
     for k, (name, h) in enumerate(histories.items()):
         epochs = np.arange(len(h.loss))
-        style = dict(color=COLOURS[k % 4], marker=MARKERS[k % 4], markevery=max(
-            1, len(epochs) // 8), markersize=5)
+        style = dict(color=COLORS[k % 4], marker=MARKERS[k % 4],
+                     markevery=max(1, len(epochs) // 8), markersize=5)
         ax.plot(epochs, h.loss, label=f"{name}: training", **style)
         ax.plot(epochs, h.val_loss, linestyle="--", label=f"{name}: validation", **style)
         at = (best or {}).get(name, int(np.argmin(h.val_loss)))
@@ -144,9 +149,14 @@ def plot_overfitting(ax: Axes, histories: Mapping[str, History],
                 markeredgecolor="#222222")
         ax.annotate(f"{h.val_loss[at]:.2f} at epoch {at}", (at, h.val_loss[at]),
                     textcoords="offset points", xytext=(4, 8))
+        said.append(f"{name}, training from {h.loss[0]:.2f} to {h.loss[-1]:.2f}, validation "
+                    f"lowest {h.val_loss[at]:.2f} at epoch {at} and {h.val_loss[-1]:.2f} at "
+                    "the end")
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean cross-entropy (nats)")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
               ncols=3 if len(histories) > 1 else 2)  # below the axes: the curves stay clear
+    describe(ax, "Mean cross-entropy per epoch, training solid and validation dashed: "
+             + "; ".join(said))
     return ax

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 
 from course_lib.functions import sigmoid
 from course_lib.lessons.nn import History, Network, flatten
+from course_lib.lessons.plots import COLORS, EDGE, HATCHES, describe
 from course_lib.losses import cross_entropy, cross_entropy_grad
 
 __all__ = ["ATTRIBUTES", "attributes", "binary_cross_entropy", "binary_cross_entropy_grad",
@@ -202,9 +203,10 @@ def plot_label_probabilities(ax: Axes, sigmoids: ArrayLike, softmaxes: ArrayLike
     0.5 threshold is a dotted line."""
     names = [f"{n}\n({'yes' if t else 'no'})" for n, t in zip(ATTRIBUTES, truth, strict=True)]
     x = np.arange(len(names))
-    ax.bar(x - 0.2, sigmoids, 0.4, label="independent sigmoids", color="#0072B2")
-    ax.bar(x + 0.2, softmaxes, 0.4, label="one softmax", color="#D55E00", hatch="//",
-           edgecolor="#333333")
+    ax.bar(x - 0.2, sigmoids, 0.4, label="independent sigmoids", color=COLORS[0],
+           edgecolor=EDGE)
+    ax.bar(x + 0.2, softmaxes, 0.4, label="one softmax", color=COLORS[1], hatch=HATCHES[1],
+           edgecolor=EDGE)
     ax.axhline(0.5, color="#333333", linestyle=":", linewidth=1)
     ax.set_xticks(x, names)
     ax.set_ylim(0, 1.4)
@@ -213,4 +215,8 @@ def plot_label_probabilities(ax: Axes, sigmoids: ArrayLike, softmaxes: ArrayLike
     ax.legend(loc="upper center", ncols=2)
     if title:
         ax.set_title(title)
+    describe(ax, (f"{title}: " if title else "") + "for each label, the sigmoids' probability "
+             "then the softmax's: " + "; ".join(
+                 f"{n} ({'yes' if t else 'no'}) {s:.2f} and {m:.2f}" for n, t, s, m in zip(
+                     ATTRIBUTES, truth, sigmoids, softmaxes, strict=True)))
     return ax
