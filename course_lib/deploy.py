@@ -230,8 +230,8 @@ def is_setup_cell(cell: Any) -> bool:
 
 
 def lesson_paths(root: Path = ROOT) -> list[Path]:
-    """Every lesson notebook: ``notebooks/NN_*.ipynb``."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """Every lesson notebook: ``notebooks/NN_*.ipynb`` (and ``NNb_*``, which sorts after NN)."""
+    return sorted((root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def write_lesson_cells(root: Path = ROOT, course: Course | None = None) -> list[Path]:

@@ -35,7 +35,7 @@ from packaging.version import Version
 from course_lib.deploy import SETUP_ID, Course
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted(
     (ROOT / "exercises").glob("ex*.ipynb"))
 # What Colab preinstalls of what the course needs (pip comes with `uv venv --seed`).
 COLAB_PACKAGES = ["numpy", "scipy", "matplotlib", "ipywidgets", "ipykernel", "scikit-learn",

@@ -28,7 +28,7 @@ from course_lib.grading import gradescope
 
 REPO = Path(__file__).resolve().parent.parent
 BUILDER = REPO / "tools" / "build_autograder.py"
-EXERCISES = ["softmax", "softmax_axis"]  # the bundle's assignment: exercises/ex03_softmax
+EXERCISES = ["softmax", "softmax_axis"]  # the bundle's assignment: two of ex03_softmax
 
 _VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
 _FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
@@ -151,8 +151,12 @@ def test_bundle_requirements_are_closed_under_their_dependencies():
 
 
 def test_bundle_is_reproducible_and_takes_notebook_names(tmp_path, bundle):
-    again = build(tmp_path / "again.zip", "--exercises", "ex03_softmax")
+    again = build(tmp_path / "again.zip", "--exercises", ",".join(EXERCISES))
     assert again.read_bytes() == bundle.read_bytes()
+    by_ids = build(tmp_path / "ids.zip", "--exercises",
+                   "softmax,softmax_axis,logits_from_probs")  # every exercise of ex03
+    by_name = build(tmp_path / "name.zip", "--exercises", "ex03_softmax")
+    assert by_name.read_bytes() == by_ids.read_bytes()
     proc = subprocess.run([sys.executable, str(BUILDER), "--out", str(tmp_path / "x.zip"),
                            "--exercises", "softmax,no_such_exercise"],
                           capture_output=True, text=True, cwd=REPO)

@@ -39,6 +39,12 @@ def good_softmax(x, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def good_stable(x, axis=-1, temperature=1.0):
+    x = np.asarray(x)
+    e = np.exp((x - np.max(x, axis=axis, keepdims=True)) / temperature)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def good_lse(x, axis=-1, keepdims=False):
     x = np.asarray(x)
     m = np.max(x, axis=axis, keepdims=True)
@@ -59,16 +65,26 @@ def good_ce_grad(logits, targets):
 
 GOOD = {
     "max": good_max, "argmax": good_argmax, "one_hot": good_one_hot, "softmax": good_softmax,
-    "softmax_axis": good_softmax, "stable_softmax": good_softmax, "logsumexp": good_lse,
+    "softmax_axis": good_softmax, "stable_softmax": good_stable, "logsumexp": good_lse,
     "cross_entropy": good_ce, "cross_entropy_grad": good_ce_grad,
 }
 GOOD.update(LM_GOOD)  # lesson 08's exercises: tests/test_language_model_exercises.py
 
 
+def good(exercise_id: str):  # noqa: ANN201
+    """A right answer: written out above, or else the solution notebook's answer cell."""
+    if exercise_id in GOOD:
+        return GOOD[exercise_id]
+    from tests.exercise_rules import ROOT, Subject, solution_function
+
+    ex = EXERCISES[exercise_id]
+    return solution_function(Subject(ex, None, ROOT / "solutions", EXERCISES))
+
+
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correct_answers_pass(exercise_id, seed, capsys) -> None:
-    result = check(exercise_id, GOOD[exercise_id], seed=seed)
+    result = check(exercise_id, good(exercise_id), seed=seed)
     assert result.passed, result.message
     assert result.score == 1.0
     out = capsys.readouterr().out
@@ -87,7 +103,8 @@ def test_correct_answers_pass_hidden_cases(exercise_id) -> None:
     ex = EXERCISES[exercise_id]
     rng = np.random.default_rng(5)
     cases = ex.cases(rng, hidden=False) + ex.cases(rng, hidden=True)
-    res = assess(exercise_id, cases, [run_case(GOOD[exercise_id], c.args, c.kwargs) for c in cases])
+    res = assess(exercise_id, cases, [run_case(good(exercise_id), c.args, c.kwargs)
+                                     for c in cases])
     assert res.passed, res.message
     assert "hidden ones included" in res.message
 
@@ -222,6 +239,30 @@ def no_max_shift_axis(x, axis=-1):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+def temperature_first(fn):  # noqa: ANN001, ANN201
+    """A softmax-family learner's code for ``stable_softmax``: divides by the temperature
+    first, as most learners do, then makes the same mistake."""
+    def with_temperature(x, axis=-1, temperature=1.0):
+        return fn(np.asarray(x, dtype=float) / temperature, axis=axis)
+
+    with_temperature.__name__ = fn.__name__
+    return with_temperature
+
+
+def stable_divides_first(x, axis=-1, temperature=1.0):
+    z = np.asarray(x, dtype=float) / temperature  # inf for 1000 / 1e-306
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def stable_forgets_temperature(x, axis=-1, temperature=1.0):
+    return good_softmax(x, axis=axis)
+
+
+def stable_multiplies(x, axis=-1, temperature=1.0):
+    return good_softmax(np.asarray(x, dtype=float) * temperature, axis=axis)
+
+
 SOFTMAX_CASES = [
     ("softmax", whole_batch_sum, "whole-batch sum"),
     ("softmax", wrong_axis, "wrong axis"),
@@ -232,15 +273,21 @@ SOFTMAX_CASES = [
     ("softmax", sigmoid_each, "sigmoid per element"),
     ("softmax_axis", ignores_axis, "axis ignored"),
     ("softmax_axis", whole_batch_sum, "whole-batch sum"),
-    ("stable_softmax", no_max_shift, "no max shift (overflow)"),
-    ("stable_softmax", global_max_shift, "shift by the global max of the batch"),
-    ("stable_softmax", whole_batch_sum, "whole-batch sum"),
-    ("stable_softmax", ignores_axis, "axis ignored"),
-    *((e, fn, m) for e in ("softmax_axis", "stable_softmax") for fn, m in [
+    ("stable_softmax", stable_divides_first, "divided before the shift"),
+    ("stable_softmax", stable_forgets_temperature, "temperature ignored"),
+    ("stable_softmax", stable_multiplies, "multiplied by the temperature"),
+    *(("stable_softmax", temperature_first(fn), m) for fn, m in [
+        (no_max_shift, "no max shift (overflow)"),
+        (global_max_shift, "shift by the global max of the batch"),
+        (whole_batch_sum, "whole-batch sum"), (ignores_axis, "axis ignored"),
+        (wrong_axis, "wrong axis"), (returns_log, "log-probabilities returned"),
+        (forgot_exp, "exp forgotten"), (min_shift, "shift by the minimum"),
+        (mean_shift, "shift by the mean")]),
+    *(("softmax_axis", fn, m) for fn, m in [
         (wrong_axis, "wrong axis"), (returns_log, "log-probabilities returned"),
         (returns_hardmax, "hardmax returned"), (forgot_exp, "exp forgotten"),
         (sigmoid_each, "sigmoid per element")]),
-    *((e, fn, m) for e in ("softmax", "softmax_axis", "stable_softmax") for fn, m in [
+    *((e, fn, m) for e in ("softmax", "softmax_axis") for fn, m in [
         (min_shift, "shift by the minimum"), (mean_shift, "shift by the mean")]),
     ("softmax", no_max_shift, "no max shift (overflow)"),
     ("softmax", global_max_shift, "shift by the global max of the batch"),
@@ -277,7 +324,7 @@ def flattened(x, axis=-1):
 @pytest.mark.parametrize("exercise_id,fn", [
     ("softmax", missing_keepdims),  # a broadcasting error on a 4x6 batch
     ("softmax_axis", no_keepdims_anywhere),  # wrong numbers on a square batch
-    ("stable_softmax", missing_keepdims),
+    ("stable_softmax", temperature_first(missing_keepdims)),
 ])
 def test_missing_keepdims(exercise_id, fn) -> None:
     for seed in range(3):
@@ -293,8 +340,10 @@ def float32_always(x, axis=-1):
 
 def test_wrong_dtype_and_wrong_shape() -> None:
     # the contract: float64 for float32 input is accepted (learners write np.asarray(x, float))
-    for ex_id in ("softmax", "softmax_axis", "stable_softmax"):
-        result = check(ex_id, float64_always, seed=0, quiet=True)
+    for ex_id, fn in (("softmax", float64_always), ("softmax_axis", float64_always),
+                      ("stable_softmax", lambda x, axis=-1, temperature=1.0: good_stable(
+                          np.asarray(x, dtype=np.float64), axis, temperature))):
+        result = check(ex_id, fn, seed=0, quiet=True)
         assert result.passed, result.message
     # float32 for float64 input loses precision: refused, with the dtype hint
     result = check("softmax", float32_always, seed=0, quiet=True)
@@ -606,7 +655,7 @@ def _mutating(good):
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
 def test_input_mutated_is_caught_for_every_exercise(exercise_id) -> None:
-    result = check(exercise_id, _mutating(GOOD[exercise_id]), seed=0, quiet=True)
+    result = check(exercise_id, _mutating(good(exercise_id)), seed=0, quiet=True)
     assert not result.passed
     assert "It looks like: input mutated." in result.message, result.message
     assert "work on a new array" in result.message

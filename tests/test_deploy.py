@@ -34,7 +34,7 @@ from course_lib.deploy import (
 from course_lib.lessons.widgets import enable_colab_widgets
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("ex*.ipynb"))
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]
 REPO, BRANCH = CONFIG["repository"], CONFIG["branch"]

@@ -95,6 +95,28 @@ def stable_softmax_np_clip(x, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def stable_softmax_clipped_t(x, axis=-1, temperature=1.0):  # stable_softmax takes a T
+    x = np.asarray(x, dtype=float)
+    z = np.maximum((x - x.max(axis=axis, keepdims=True)) / temperature, -700.0)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def stable_softmax_np_clip_t(x, axis=-1, temperature=1.0):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(np.clip((x - x.max(axis=axis, keepdims=True)) / temperature, -50, 0))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def divide_first(fn):  # noqa: ANN001, ANN201
+    """``fn``'s softmax for stable_softmax, the logits divided by the temperature first."""
+    def with_temperature(x, axis=-1, temperature=1.0):
+        return fn(np.asarray(x, dtype=float) / temperature, axis=axis)
+
+    with_temperature.__name__ = fn.__name__
+    return with_temperature
+
+
 def one_hot_float16(labels, num_classes):
     return np.eye(num_classes, dtype=np.float16)[np.asarray(labels)]
 
@@ -203,14 +225,15 @@ WRONG = [
     ("max", max_loop_from(-12345.0), None),  # a start that is not catalogued: no guess
     ("argmax", argmax_loop_from(-9999), "loop started from a fixed value"),
     ("argmax", argmax_loop_from(0), "loop started from a fixed value"),
-    ("stable_softmax", stable_softmax_clipped, "masked entries above 0"),
-    ("stable_softmax", stable_softmax_np_clip, "masked entries above 0"),
+    ("stable_softmax", stable_softmax_clipped_t, "masked entries above 0"),
+    ("stable_softmax", stable_softmax_np_clip_t, "masked entries above 0"),
+    ("softmax_axis", stable_softmax_np_clip, "masked entries above 0"),
     ("softmax", stable_softmax_clipped, "masked entries above 0"),
     ("one_hot", one_hot_float16, "wrong dtype"),
     ("one_hot", one_hot_float32, "wrong dtype"),
     ("softmax", softmax_eps, NEAR),
     ("softmax_axis", softmax_eps, NEAR),
-    ("stable_softmax", softmax_eps, NEAR),
+    ("stable_softmax", divide_first(softmax_eps), NEAR),
     ("softmax", softmax_float32_sum, NEAR),
     ("logsumexp", lse_float32_sum, NEAR),
     ("logsumexp", lse_float32_detour, NEAR),
@@ -224,7 +247,7 @@ WRONG = [
     ("top_k", top_k_old_hint, "k larger than the number of classes"),
     ("softmax", softmax_rows_shifted_batch_sum, "whole-batch sum"),
     ("softmax_axis", softmax_rows_shifted_batch_sum, "whole-batch sum"),
-    ("stable_softmax", softmax_rows_shifted_batch_sum, "whole-batch sum"),
+    ("stable_softmax", divide_first(softmax_rows_shifted_batch_sum), "whole-batch sum"),
 ]
 NEVER = {"shift by the minimum", "shift by the mean", "no max shift (overflow)",
          "squeeze without an axis", "sign flipped", "log of softmax"}
@@ -253,7 +276,7 @@ def test_the_near_miss_message_says_what_to_look_for() -> None:
 
 
 def test_the_masked_entry_message_names_the_clip() -> None:
-    message = check("stable_softmax", stable_softmax_clipped, seed=0, quiet=True).message
+    message = check("stable_softmax", stable_softmax_clipped_t, seed=0, quiet=True).message
     assert "a masked entry (-inf in the input) is not exactly 0" in message
     assert "do not clip the shifted logits" in message
 

@@ -31,7 +31,7 @@ import scipy.special  # noqa: E402
 from course_lib.lessons import plots  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # words that say nothing about what a figure shows

@@ -98,8 +98,35 @@ def test_students_csv_beside_grades_decides(files):
     out = files / "import.csv"
     result = lms.export(files / "gradebook.csv", files / "grades" / "grades.csv", "HW", out)
     assert rows_of(out)[0][-1] == "HW"  # a new assignment
-    assert {r[1]: r[-1] for r in rows_of(out)[2:]}["4023"] == "1.5"
+    # Canvas marked the work late: the course's default policy keeps 80 % (1.5 -> 1.2)
+    assert {r[1]: r[-1] for r in rows_of(out)[2:]}["4023"] == "1.2"
+    assert result.late == [{"student": "folder_x", "points": "1.5", "exported": "1.2"}]
     assert [u["student"] for u in result.unmatched if u["side"] == "grades.csv"] == []
+
+
+def test_late_work_is_reduced_listed_and_can_be_excused(files, capsys):
+    (files / "grades" / "grades.csv").write_text(
+        "student,total\nlovelaceada,2\nturingalan,3\nhoppergrace,4\n")
+    (files / "grades" / "students.csv").write_text(
+        "folder,name,email,sid,lms_id,submission,late\n"
+        "lovelaceada,lovelaceada,,,4021,1,False\n"
+        "turingalan,turingalan,,,4022,2,True\n"
+        "hoppergrace,hoppergrace,,,4023,3,True\n")
+    out = files / "import.csv"
+    args = ["--gradebook", str(files / "gradebook.csv"), "--grades",
+            str(files / "grades" / "grades.csv"), "--assignment", "HW", "--out", str(out)]
+    assert lms.main([*args, "--late-factor", "0.5", "--excused", "hoppergrace"]) == 0
+    by_id = {r[1]: r[-1] for r in rows_of(out)[2:]}
+    assert (by_id["4021"], by_id["4022"], by_id["4023"]) == ("2", "1.5", "4")
+    err = capsys.readouterr().err
+    assert "late work: 1 score(s) reduced" in err and "turingalan: 3 -> 1.5" in err
+    assert rows_of(files / "import.late.csv") == [["student", "points", "exported"],
+                                                  ["turingalan", "3", "1.5"]]
+    assert lms.main([*args, "--late-factor", "1"]) == 0  # the penalty switched off
+    by_id = {r[1]: r[-1] for r in rows_of(out)[2:]}
+    assert (by_id["4022"], by_id["4023"]) == ("3", "4")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lms.late_policy({"a": "1"}, {}, factor=1.5)
 
 
 def test_a_roster_works_as_a_gradebook(files):

@@ -31,7 +31,7 @@ from coloraide import Color  # noqa: E402
 from course_lib.lessons import plots  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 # Machado et al. (2009), Table of simulation matrices, severity 1.0 (linear RGB in, out).
 MACHADO = {

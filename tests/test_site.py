@@ -26,7 +26,7 @@ build_site = importlib.util.module_from_spec(_spec)
 sys.modules["build_site"] = build_site  # dataclasses look their module up
 _spec.loader.exec_module(build_site)
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 

@@ -27,7 +27,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from course_lib.deploy import is_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 _spec = importlib.util.spec_from_file_location("add_slides", ROOT / "tools" / "add_slides.py")
 add_slides = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("add_slides", add_slides)

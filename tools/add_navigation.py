@@ -41,7 +41,7 @@ def bar(paths: list[Path], i: int) -> str:
 
 
 def main() -> None:
-    paths = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+    paths = sorted(LESSONS.glob("[0-9][0-9]*_*.ipynb"))  # 06b sorts after 06
     for i, path in enumerate(paths):
         nb = nbformat.read(path, as_version=4)
         cells = [c for c in nb.cells if MARKER not in c.get("source", "")]

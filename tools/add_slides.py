@@ -37,7 +37,7 @@ The notebook also gets RISE settings (``metadata.rise``): a 1280 x 720 slide sca
 screen, laid out from the top as in the static decks. Outputs, sources and other metadata
 are left as they are.
 
-Usage: ``python tools/add_slides.py [NOTEBOOK ...]`` (default: notebooks/NN_*.ipynb)
+Usage: ``python tools/add_slides.py [NOTEBOOK ...]`` (default: notebooks/NN_*.ipynb and NNb_*.ipynb)
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ RISE_SETTINGS = {
 
 
 def lessons() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def heading_level(cell) -> int:

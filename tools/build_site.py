@@ -85,8 +85,8 @@ class Page:
 
 
 def lesson_sources(root: Path) -> list[Path]:
-    """Every lesson present now, in order: notebooks/NN_*.ipynb."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """Every lesson present now, in order: notebooks/NN_*.ipynb (06b_* after 06_*)."""
+    return sorted((root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def exercise_sources(root: Path) -> list[Path]:
@@ -302,7 +302,7 @@ anywhere. To run the code, move the sliders and solve the exercises, follow the
 install the course and open it in JupyterLab (<code>make lab</code> in the course folder;
 see its README).</p>
 <h2>Lessons</h2>
-<ol class="course-lessons" start="0">
+<ol class="course-lessons">
 {rows(lessons)}
 </ol>
 <h2>Exercises</h2>

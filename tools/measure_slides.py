@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write every slide's numbers here")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
-    decks = sorted(args.decks.glob("[0-9][0-9]_*.html"))
+    decks = sorted(args.decks.glob("[0-9][0-9]*_*.html"))
     if not decks:
         raise SystemExit(f"no decks in {args.decks}: run make slides first")
     sizes = [tuple(int(n) for n in s.split("x")) for s in args.sizes.split(",")]

@@ -6,7 +6,10 @@
   of, the inputs that tell mistakes apart, the shared mistakes, and the judging (none of
   them names an exercise);
 * :mod:`.attempt`: one call of a learner's function, recorded as plain data;
-* :mod:`.checks`: ``check(exercise_id, fn)``, the check cell of every exercise notebook;
+* :mod:`.checks`: ``check(exercise_id, fn)``, the check cell of every exercise notebook, which
+  runs the answer cell as grading will (:mod:`.as_graded`);
+* :mod:`.policy`: the grading policy in one place (partial credit, required cases, late work);
+* :mod:`.written`: written questions, their model answers and rubrics, the answers collected;
 * :mod:`.sandbox`: the confined worker that runs graded answer cells;
 * :mod:`.grader`: ``python -m course_lib.grade``, a class graded student by student;
 * :mod:`.build_exercises`: ``exercises/`` generated from ``solutions/``;

@@ -3,6 +3,10 @@
 It draws fresh visible cases (a new seed on every call, so a hard-coded answer cannot
 pass), runs the learner's function on each, and prints a verdict in plain words: passed,
 not implemented yet, or which known mistake the answer looks like.
+
+In a notebook it runs the answer the way grading will (:mod:`.as_graded`): the answer cell
+alone, with NumPy and the standard library only, and says plainly when that differs from
+the notebook (an import grading cannot do, a helper from another cell).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.grading import as_graded
 from course_lib.grading.attempt import run_case
 from course_lib.grading.model import Assessment
 from course_lib.grading.registry import EXERCISES, assess
@@ -54,7 +59,30 @@ def check(exercise_id: str, fn: Any, *, seed: int | None = None, quiet: bool = F
     ex = EXERCISES[exercise_id]
     rng = np.random.default_rng(secrets.randbits(64) if seed is None else seed)
     cases = ex.cases(rng, hidden=False)
-    result = assess(exercise_id, cases, [run_case(fn, c.args, c.kwargs) for c in cases])
+    names = getattr(fn, "__globals__", {})
+    siblings = [names[e.function_name] for e in EXERCISES.values()
+                if e.notebook == ex.notebook and e.id != ex.id
+                and callable(names.get(e.function_name))]
+    prepared = as_graded.prepare(fn, ex.function_name, siblings)
+    if prepared.fn is None:
+        result = Assessment(False, 0.0, f"{exercise_id}: this answer would score 0 when "
+                            "graded (grading runs only the answer cells, with NumPy and "
+                            f"Python's standard library): {prepared.fatal}."
+                            + _when_graded(prepared.notes))
+    else:
+        result = assess(exercise_id, cases,
+                        [run_case(prepared.fn, c.args, c.kwargs) for c in cases])
+        said = "not defined where your answer runs" in result.message  # the hint says it
+        result.message += _when_graded([n for n in prepared.notes
+                                        if not (said and n.startswith("it uses"))])
     if not quiet:
         print(result.message)
     return result
+
+
+def _when_graded(notes: list[str]) -> str:
+    """The notes of :func:`.as_graded.prepare`, as the end of a check's message."""
+    if not notes:
+        return ""
+    return ("\nWhen graded, only the answer cells run, with NumPy and Python's standard "
+            "library: " + "; ".join(notes) + ".")

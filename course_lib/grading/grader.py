@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.grading import isolation, reports, runreport
+from course_lib.grading import isolation, reports, runreport, written
 from course_lib.grading.attempt import Attempt
 from course_lib.grading.judging import explain_cell_error
 from course_lib.grading.mistakes import near_miss
@@ -354,8 +354,9 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
         named itself, is a student named by its stem.
     out : path
         ``OUT/<student>/results.json``, ``OUT/<student>/feedback.md``, ``OUT/grades.csv``
-        (merged with the rows already there), ``OUT/names.csv`` and the run report,
-        ``OUT/run-report.md`` and ``OUT/mistakes.csv``.
+        (merged with the rows already there), ``OUT/names.csv``, the run report,
+        ``OUT/run-report.md`` and ``OUT/mistakes.csv``, and the answers to written
+        questions, ``OUT/written/`` (:mod:`.written`).
     student : str, optional
         Everything in ``submissions`` is this one student's (a Gradescope submission).
     only : names, optional
@@ -457,6 +458,7 @@ def grade(submissions: Iterable[str | Path], out: str | Path, *, student: str | 
     if tampered:  # only possible without bubblewrap and Landlock
         loud.append("course_lib changed on disk during the run; reinstall it and regrade")
         print("WARNING: " + loud[-1], file=sys.stderr)
+    written.attach(results, students, out)  # answers to written questions, for a person
     for r in results:
         reports.write_student(out, r)
     reports.write_grades(out, results, exercises)

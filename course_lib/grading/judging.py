@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.grading import policy
 from course_lib.grading.attempt import Attempt
 from course_lib.grading.mistakes import (
     HARD_CODED,
@@ -278,6 +279,15 @@ def diagnose(ex: Exercise, cases: list[Case], attempts: list[Attempt],
     return None
 
 
+def scoring(ex: Exercise) -> str:
+    """The "Scoring" paragraph of ``ex``'s notebook: :func:`.policy.scoring_text` with its
+    required cases (visible, then hidden; their labels never change)."""
+    rng = np.random.default_rng(0)
+    required = [c.label for hidden in (False, True) for c in ex.cases(rng, hidden=hidden)
+                if c.required]
+    return policy.scoring_text(ex.points, required)
+
+
 def hidden_summary(ex: Exercise) -> str:
     """What the hidden cases of ``ex`` contain, from their labels (which never change)."""
     labels = [c.label for c in ex.cases(np.random.default_rng(0), hidden=True)]
@@ -323,7 +333,7 @@ def assess(ex: Exercise, cases: list[Case], attempts: list[Attempt]) -> Assessme
             bad.append(i)
             reasons.append(reason)
             failures.append(f"{case.label}: {reason}")
-    score = (n - len(bad)) / n if n else 0.0
+    score = policy.score([i not in bad for i in range(n)], [c.required for c in cases])
     hidden = any(c.hidden for c in cases)
     if not bad:
         scope = (f"all {n} cases passed, hidden ones included" if hidden else
@@ -335,5 +345,6 @@ def assess(ex: Exercise, cases: list[Case], attempts: list[Attempt]) -> Assessme
     if mistake is not None:
         lines.append(f"It looks like: {mistake.name}. Hint: {mistake.hint}.")
     lines.append("First failure: " + failures[0])
+    lines += [policy.capped_note(cases[i].label) for i in bad if cases[i].required][:1]
     return Assessment(False, score, "\n".join(lines), failures,
                       mistake.name if mistake is not None else None)

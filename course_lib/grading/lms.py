@@ -15,6 +15,12 @@ no row or more than one is **never dropped silently**: they are listed on standa
 and in ``<out>.unmatched.csv``, as are gradebook students with no grade (their cell is
 left blank, which Canvas's import leaves unchanged).
 
+Late work: a student whose download Canvas marked late (the ``late`` column of
+``students.csv``) gets :data:`course_lib.grading.policy.LATE_FACTOR` of their points
+(``--late-factor`` overrides it for one export; ``--excused ann,ben`` exempts students with an
+extension). Every reduced score is listed on standard error and in ``<out>.late.csv``
+(student, points before, points exported), so nothing changes silently.
+
 Every cell written is neutralised for spreadsheets (a cell starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return gets a ``'`` before it, as OWASP advises): a
 student named ``=1+2`` stays text in Excel, in the import file and in the list of the
@@ -31,9 +37,11 @@ import csv
 import io
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.grading import policy
 from course_lib.grading.untrusted import csv_row, csv_value
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -61,6 +69,7 @@ def norm(text: str) -> str:
 class Match:
     rows: dict[str, int]  # grades.csv student -> gradebook row index
     unmatched: list[dict]  # {"student", "side", "reason", "score"}
+    late: list[dict] = field(default_factory=list)  # {"student", "points", "exported"}
 
 
 def read_gradebook(path: Path) -> tuple[list[str], list[dict]]:
@@ -179,15 +188,49 @@ def assignment_header(header: list[str], assignment: str) -> str:
     return assignment
 
 
+def late_policy(grades: dict[str, str], students: dict[str, dict], *,
+                factor: float | None = None, excused: Iterable[str] = ()
+                ) -> tuple[dict[str, str], list[dict]]:
+    """The grades after the late-work policy, and one record per score it reduced.
+
+    A student is late when their ``students.csv`` row says ``late`` is true; ``excused``
+    names students (folder names) whose lateness is forgiven.
+
+    >>> late_policy({"ada": "2", "bob": "2"}, {"bob": {"late": "True"}}, factor=0.5)
+    ({'ada': '2', 'bob': '1'}, [{'student': 'bob', 'points': '2', 'exported': '1'}])
+    """
+    factor = policy.LATE_FACTOR if factor is None else float(factor)
+    if not 0 <= factor <= 1:
+        raise ValueError(f"the late factor must lie between 0 and 1, got {factor}")
+    excused = set(excused)
+    out, reduced = dict(grades), []
+    for student, score in grades.items():
+        late = str(students.get(student, {}).get("late", "")).strip().lower() in (
+            "true", "1", "yes")
+        if not late or student in excused or score.strip() == "":
+            continue
+        try:
+            value = float(score)
+        except ValueError:
+            continue
+        out[student] = _fmt(round(value * factor, 4))
+        reduced.append({"student": student, "points": score, "exported": out[student]})
+    return out, reduced
+
+
 def export(gradebook: Path, grades_csv: Path, assignment: str, out: Path, *,
            students_csv: Path | None = None, column: str = "total",
-           points: float | None = None) -> Match:
-    """Write the Canvas import CSV to ``out`` and ``<out>.unmatched.csv``; return the match."""
+           points: float | None = None, late_factor: float | None = None,
+           excused: Iterable[str] = ()) -> Match:
+    """Write the Canvas import CSV to ``out`` and ``<out>.unmatched.csv`` (and
+    ``<out>.late.csv`` when the late policy reduced a score); return the match."""
     header, rows = read_gradebook(gradebook)
     grades = read_grades(grades_csv, column)
     if students_csv is None:
         students_csv = grades_csv.parent / "students.csv"
-    result = match(grades, rows, read_students(students_csv))
+    students = read_students(students_csv)
+    result = match(grades, rows, students)
+    grades, result.late = late_policy(grades, students, factor=late_factor, excused=excused)
     if points is None:
         points = _points(grades_csv, column)
     by_row = {i: grades[s] for s, i in result.rows.items()}
@@ -207,6 +250,13 @@ def export(gradebook: Path, grades_csv: Path, assignment: str, out: Path, *,
     uwriter.writerow(columns)
     uwriter.writerows(csv_row(u[c] for c in columns) for u in result.unmatched)
     report.write_text(ubuf.getvalue(), encoding="utf-8")
+    if result.late:
+        lbuf = io.StringIO()
+        lwriter = csv.writer(lbuf)
+        late_columns = ["student", "points", "exported"]
+        lwriter.writerow(late_columns)
+        lwriter.writerows(csv_row(r[c] for c in late_columns) for r in result.late)
+        out.with_name(out.stem + ".late.csv").write_text(lbuf.getvalue(), encoding="utf-8")
     return result
 
 
@@ -237,18 +287,30 @@ def main(argv: list[str] | None = None) -> int:
                         help="students.csv of the download (default: beside grades.csv)")
     parser.add_argument("--column", default="total",
                         help="the grades.csv column to export (default: total)")
+    parser.add_argument("--late-factor", type=float, default=None,
+                        help="share of the points late work keeps (default: the course "
+                             f"policy, {policy.LATE_FACTOR:g}; 1 turns the penalty off)")
+    parser.add_argument("--excused", default="",
+                        help="comma-separated students whose late work is not reduced")
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 if any graded student is unmatched")
     args = parser.parse_args(argv)
     try:
         result = export(args.gradebook, args.grades, args.assignment, args.out,
-                        students_csv=args.students, column=args.column)
+                        students_csv=args.students, column=args.column,
+                        late_factor=args.late_factor,
+                        excused=[e for e in args.excused.split(",") if e.strip()])
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     graded = [u for u in result.unmatched if u["side"] == "grades.csv"]
     missing = [u for u in result.unmatched if u["side"] == "gradebook"]
     print(f"{len(result.rows)} grade(s) written to {args.out}", file=sys.stderr)
+    if result.late:
+        print(f"late work: {len(result.late)} score(s) reduced by the late policy, listed in "
+              f"{args.out.with_name(args.out.stem + '.late.csv')}:", file=sys.stderr)
+        for r in result.late:
+            print(f"  {r['student']}: {r['points']} -> {r['exported']}", file=sys.stderr)
     if graded:
         print(f"WARNING: {len(graded)} graded student(s) NOT in the import:", file=sys.stderr)
         for u in graded:

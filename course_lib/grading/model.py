@@ -38,13 +38,15 @@ class Case:
     """One call of the learner's function: ``fn(*args, **kwargs)``; ``label`` names it.
 
     ``args`` and ``kwargs`` are plain data (arrays, lists, numbers): they travel to the
-    sandbox as they are. ``hidden`` is set by :meth:`Exercise.cases`.
+    sandbox as they are. ``hidden`` is set by :meth:`Exercise.cases`. A ``required`` case
+    tests the point of the exercise: failing it caps the score (:mod:`.policy`).
     """
 
     label: str
     args: tuple
     kwargs: dict = field(default_factory=dict)
     hidden: bool = False
+    required: bool = False
 
 
 @dataclass(frozen=True)

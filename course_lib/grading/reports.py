@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.grading import written as written_answers
 from course_lib.grading.registry import EXERCISES
 from course_lib.grading.submissions import Student, natural_key
 from course_lib.grading.untrusted import csv_row, csv_value, escape, fence, inline
@@ -48,6 +49,7 @@ class StudentResult:
     notebooks: list[str] = field(default_factory=list)
     anomalies: list[tuple[str, str]] = field(default_factory=list)
     diagnoses: dict[str, str] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)  # question id -> answer
 
     def points(self, ex_id: str) -> float:
         return round(self.scores.get(ex_id, 0.0) * EXERCISES[ex_id].points, 4)
@@ -92,6 +94,7 @@ class StudentResult:
         for ex_id in self.exercises:
             lines += ["", f"## {EXERCISES[ex_id].title} (`{ex_id}`)", "",
                       fence(self.messages.get(ex_id, "not graded").strip())]
+        lines += written_answers.feedback_section(self.written)
         if self.output.strip():
             lines += ["", "## How it was graded", "", fence(self.output.strip())]
         return "\n".join(lines) + "\n"

@@ -14,7 +14,10 @@ The backward pass starts from :func:`course_lib.cross_entropy_grad` (``softmax -
 divided by the batch size) and applies the chain rule layer by layer.
 
 :func:`train` runs plain gradient descent: full-batch (``batch_size=None``) or mini-batch SGD
-over a seeded shuffle, and returns a :class:`History` of loss and accuracy per epoch.
+over a seeded shuffle, and returns a :class:`History` of loss and accuracy per epoch. Two
+guards against overfitting (lesson 06b) are options of it: ``weight_decay`` (an L2 penalty
+on the weights, never the biases) and ``patience`` (early stopping on the validation loss,
+keeping the best weights).
 """
 
 from __future__ import annotations
@@ -65,14 +68,18 @@ def flatten(X: ArrayLike) -> np.ndarray:
 class History:
     """Loss and accuracy recorded by :func:`train`, one entry per epoch.
 
-    Entry 0 is measured *before* the first update, so every list has ``epochs + 1`` entries.
-    ``val_loss`` and ``val_accuracy`` stay empty when no validation data was given.
+    Entry 0 is measured *before* the first update, so every list has one entry more than
+    the epochs run. ``val_loss`` and ``val_accuracy`` stay empty when no validation data was
+    given. With early stopping, ``best_epoch`` is the epoch of the lowest validation loss
+    (whose weights the network keeps) and ``stopped_epoch`` the last epoch run.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_epoch: int | None = None
 
 
 class Network:
@@ -231,6 +238,8 @@ def train(
     label_smoothing: float = 0.0,
     X_val: ArrayLike | None = None,
     y_val: ArrayLike | None = None,
+    weight_decay: float = 0.0,
+    patience: int | None = None,
 ) -> History:
     """Train ``net`` in place with gradient descent on the mean cross-entropy.
 
@@ -255,12 +264,21 @@ def train(
         Passed to the loss (default 0): targets become ``(1 - eps) * onehot + eps / K``.
     X_val, y_val : array_like, optional
         Held-out data, evaluated (never trained on) after every epoch.
+    weight_decay : float, optional
+        ``lambda >= 0`` (default 0): the loss minimised becomes ``mean cross-entropy +
+        (lambda / 2) * sum of the squared weights`` (biases are not penalised), so every
+        step also shrinks each weight by ``lr * lambda * W``.
+    patience : int, optional
+        Early stopping (needs ``X_val`` and ``y_val``): stop once the validation loss has
+        not improved for ``patience`` epochs in a row, and put back the weights of the
+        epoch with the lowest validation loss. ``None`` (default) runs every epoch.
 
     Returns
     -------
     History
-        ``loss`` and ``accuracy`` on the whole training set (without label smoothing),
-        and the same on the validation data, before training and after every epoch.
+        ``loss`` and ``accuracy`` on the whole training set (without label smoothing or
+        the penalty), and the same on the validation data, before training and after every
+        epoch; with ``patience``, also ``best_epoch`` and ``stopped_epoch``.
 
     Examples
     --------
@@ -282,8 +300,15 @@ def train(
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be None or at least 1, got {batch_size!r}")
     has_val = X_val is not None and y_val is not None
+    weight_decay = float(weight_decay)
+    if not (np.isfinite(weight_decay) and weight_decay >= 0):
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
+    if patience is not None and (not has_val or int(patience) < 1):
+        raise ValueError("early stopping (patience) needs validation data (X_val, y_val) "
+                         f"and a patience of at least 1 epoch, got {patience!r}")
     rng = np.random.default_rng(seed)
     history = History()
+    best = _BestWeights(net) if patience is not None else None
 
     def record() -> None:
         loss, acc = net.evaluate(Xa, ya)
@@ -296,7 +321,7 @@ def train(
 
     record()
     n = Xa.shape[0]
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         if batch_size is None:
             batches = [slice(None)]
         else:
@@ -305,7 +330,32 @@ def train(
         for idx in batches:
             _, dW, db = net.loss_and_grads(Xa[idx], ya[idx], label_smoothing)
             for W, b, gW, gb in zip(net.weights, net.biases, dW, db, strict=True):
-                W -= lr * gW
+                W -= lr * (gW + weight_decay * W)  # the penalty's gradient is lambda * W
                 b -= lr * gb
         record()
+        if best is not None and best.stop(history.val_loss, epoch, int(patience)):
+            break
+    if best is not None:
+        best.restore(history)
     return history
+
+
+class _BestWeights:
+    """Early stopping's memory: the weights of the epoch with the lowest validation loss."""
+
+    def __init__(self, net: Network) -> None:
+        self.net, self.epoch = net, 0
+        self.saved = [a.copy() for a in net.weights + net.biases]
+
+    def stop(self, val_loss: list[float], epoch: int, patience: int) -> bool:
+        """Remember this epoch if it is the best so far; True once ``patience`` epochs in
+        a row brought no improvement."""
+        if val_loss[epoch] < val_loss[self.epoch]:
+            self.epoch = epoch
+            self.saved = [a.copy() for a in self.net.weights + self.net.biases]
+        return epoch - self.epoch >= patience
+
+    def restore(self, history: History) -> None:
+        for live, kept in zip(self.net.weights + self.net.biases, self.saved, strict=True):
+            live[...] = kept
+        history.best_epoch, history.stopped_epoch = self.epoch, len(history.val_loss) - 1

@@ -28,7 +28,7 @@ build_site = importlib.util.module_from_spec(_spec)
 sys.modules["build_site"] = build_site
 _spec.loader.exec_module(build_site)
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 PAGES = (["index.html"] + [f"notebooks/{p.stem}.html" for p in LESSONS]
          + [f"exercises/{p.stem}.html" for p in EXERCISES])

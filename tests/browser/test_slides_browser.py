@@ -36,7 +36,7 @@ build_site = _load("build_site")
 add_slides = _load("add_slides")
 measure_slides = _load("measure_slides")
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 SIZES = [(1280, 720), (1024, 768)]
 LECTURE_PT = 14  # the smallest lettering of a figure (notebooks/matplotlibrc)
 

@@ -14,5 +14,10 @@ built from, in this order:
 * ``MISTAKES``: the catalogue, each mistake with its hint and a variant that reproduces it
   (shared ones come from :mod:`..mistakes`).
 
-Adding an exercise means adding one such file (and its answer cell in ``solutions/``).
+and, for the tests, ``independent`` (the same answer computed without ``course_lib``).
+
+Adding an exercise means adding one such file: copy ``_template.py`` (a complete, working
+exercise; files starting with ``_`` are skipped), and give it ``TEXT`` and ``SOLUTION``, from
+which ``make exercises`` writes its cells in ``solutions/``. ``docs/instructor.md`` ("Your
+own exercise") lists every rule the tests check.
 """

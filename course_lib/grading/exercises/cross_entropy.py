@@ -32,7 +32,7 @@ def visible(rng: np.random.Generator) -> list[Case]:
         Case("a batch of 5", labelled(rng, 5, 4)),
         Case("a batch of 8, 3 classes", labelled(rng, 8, 3)),
         Case("one sample", labelled(rng, 1, 5)),
-        Case("confident and wrong (logit gaps of 800)", (confident, labels)),
+        Case("confident and wrong (logit gaps of 800)", (confident, labels), required=True),
         Case("rows far apart (near +1000 and -1000)", (far(rng, (4, 3)),
                                                       rng.integers(0, 3, 4))),
         Case("a masked wrong class (-inf)", masked_wrong(rng)),
