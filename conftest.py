@@ -13,7 +13,8 @@ pytest process, so no two kernels can ever pick the same address and no TCP port
 at all (which also silences ipykernel's "running over TCP without encryption" warning).
 Each kernel's history database is in memory, not the shared ``~/.ipython`` one. The
 kernel's standard error goes to a log file; if a kernel still fails to start, the error
-carries that log, so the cause is in the report, not lost.
+carries that log, so the cause is in the report, not lost. (ZeroMQ has no IPC on Windows:
+there the kernels keep TCP, with the same log; see ``course_lib.grading.kernels``.)
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 
 import nbval.kernel
 
+from course_lib.grading.kernels import ipc_options
+
 _RUNTIME = Path(tempfile.mkdtemp(prefix="nbval-kernels-"))
 atexit.register(shutil.rmtree, _RUNTIME, ignore_errors=True)
 
@@ -38,17 +41,14 @@ def start_kernel_over_ipc(
     startup_timeout: float = 60, kernel_name: str = "python", **kwargs: Any
 ) -> tuple[Any, Any]:
     """Start a kernel over IPC, its standard error kept in a log; return (manager, client)."""
-    name = f"kernel-{uuid.uuid4().hex[:12]}"
-    stderr_log = _RUNTIME / f"{name}.stderr"
+    stderr_log = _RUNTIME / f"kernel-{uuid.uuid4().hex[:12]}.stderr"
     passed_stderr = kwargs.pop("stderr", None)  # nbval's /dev/null: replaced by the log
     if passed_stderr is not None:
         passed_stderr.close()
     km = nbval.kernel.KernelManager(
         kernel_name=kernel_name,
         kernel_spec_manager=nbval.kernel.NbvalKernelspecManager(),
-        transport="ipc",
-        connection_file=str(_RUNTIME / f"{name}.json"),
-        ip=str(_RUNTIME / name),  # socket files are <ip>-<n>, inside the private folder
+        **ipc_options(_RUNTIME),  # socket files are <ip>-<n>, inside the private folder
     )
     with open(stderr_log, "wb") as err:
         km.start_kernel(stderr=err, extra_arguments=KERNEL_ARGS, **kwargs)

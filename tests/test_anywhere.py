@@ -33,6 +33,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from course_lib.deploy import SETUP_ID, Course
+from course_lib.grading.kernels import ipc_options
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted(
@@ -163,7 +164,7 @@ def run_alone(notebook: Path, python: Path, wheel: Path, work: Path) -> list[str
 
         def __init__(self, **kwargs):
             super().__init__(kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
-                             transport="ipc", ip=str(sockets / "k"), **kwargs)
+                             **ipc_options(sockets), **kwargs)
 
     nb = nbformat.read(copy, as_version=4)
     try:

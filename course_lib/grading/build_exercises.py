@@ -209,10 +209,9 @@ def add_missing(solutions: Path, exercises: dict | None = None) -> list[str]:
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
-    from nbclient import NotebookClient
+    from .kernels import run_notebook
 
-    NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    run_notebook(nb, cwd, timeout=300, record_timing=False)
     for cell in nb.cells:
         cell.get("metadata", {}).pop("execution", None)
 
