@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
 import nbformat
 
+from tests._tools import load_tool
+
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("make_demo_class",
-                                               REPO / "tools" / "make_demo_class.py")
-demo = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(demo)
+demo = load_tool("make_demo_class")
 
 
 def answer(path: Path, ex_id: str) -> str:

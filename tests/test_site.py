@@ -8,10 +8,8 @@ and the widget callbacks of course_lib (whose outputs the static widget pages mu
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,12 +17,10 @@ import nbformat
 import pytest
 
 from course_lib.lessons.widgets import overflow_report, temperature_report
+from tests._tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-build_site = importlib.util.module_from_spec(_spec)
-sys.modules["build_site"] = build_site  # dataclasses look their module up
-_spec.loader.exec_module(build_site)
+build_site = load_tool("build_site")
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import base64
 import copy
-import importlib.util
 import io
 import re
 import subprocess
@@ -25,13 +24,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from course_lib.deploy import is_setup_cell
+from tests._tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
-_spec = importlib.util.spec_from_file_location("add_slides", ROOT / "tools" / "add_slides.py")
-add_slides = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("add_slides", add_slides)
-_spec.loader.exec_module(add_slides)
+add_slides = load_tool("add_slides")
 
 LECTURE_PT = 14  # the smallest lettering a figure may have
 RC_FILE = ROOT / "notebooks" / "matplotlibrc"

@@ -11,22 +11,18 @@ reveal's controls).
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests._tools import load_tool
 from tests.browser.axe import AxeUnavailable, axe_source, describe_violations, run_axe
 from tests.browser.conftest import ROOT
 
 pytestmark = pytest.mark.browser
-_spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-build_site = importlib.util.module_from_spec(_spec)
-sys.modules["build_site"] = build_site
-_spec.loader.exec_module(build_site)
+build_site = load_tool("build_site")
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))

@@ -9,22 +9,18 @@ the "next" links to the last lesson, and back home.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests._tools import load_tool
 from tests.browser.conftest import ROOT
 
 pytestmark = pytest.mark.browser
-_spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-build_site = importlib.util.module_from_spec(_spec)
-sys.modules["build_site"] = build_site
-_spec.loader.exec_module(build_site)
+build_site = load_tool("build_site")
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))

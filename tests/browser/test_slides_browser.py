@@ -10,31 +10,21 @@ plans, and the lesson's prose is in the speaker notes, which the speaker view (S
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests._tools import load_tool
 from tests.browser.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 
-def _load(name: str):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = sys.modules[name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_site = _load("build_site")
-add_slides = _load("add_slides")
-measure_slides = _load("measure_slides")
+build_site = load_tool("build_site")
+add_slides = load_tool("add_slides")
+measure_slides = load_tool("measure_slides")
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 SIZES = [(1280, 720), (1024, 768)]
