@@ -80,20 +80,20 @@ exercises: venv
 test-anywhere: venv
 	COURSE_TEST_ANYWHERE=all $(BIN)/python -m pytest -ra tests/test_anywhere.py
 
-# Colab, Binder and JupyterHub (course_lib/deploy.py). The repository they point at is
+# Colab, Binder and JupyterHub (course_lib/lessons/deploy.py). The repository they point at is
 # pyproject.toml's [tool.course]; after changing it run `make launch-cells exercises`.
 dist: venv
 	$(PYTHON) tools/course.py dist
 
 launch-cells: venv
-	$(BIN)/python -m course_lib.deploy cells
+	$(BIN)/python -m course_lib.lessons.deploy cells
 
 student-branch: venv
-	$(BIN)/python -m course_lib.deploy student-branch
+	$(BIN)/python -m course_lib.lessons.deploy student-branch
 
 hub-link: venv
 	@test -n "$(HUB)" || { echo "usage: make hub-link HUB=https://hub.example.edu"; exit 1; }
-	@$(BIN)/python -m course_lib.deploy hub-link $(HUB)
+	@$(BIN)/python -m course_lib.lessons.deploy hub-link $(HUB)
 
 grade: venv
 	@bash tools/ensure_system_packages.sh bubblewrap

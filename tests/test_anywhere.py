@@ -32,8 +32,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from course_lib.deploy import SETUP_ID, Course
 from course_lib.grading.kernels import ipc_options
+from course_lib.lessons.deploy import SETUP_ID, Course
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted(

@@ -1,6 +1,6 @@
 """Colab and Binder badges, setup cells, Binder's configuration and the JupyterHub link.
 
-The badges and setup cells are generated (course_lib/deploy.py): a fresh generation must
+The badges and setup cells are generated (course_lib/lessons/deploy.py): a fresh generation must
 equal what is committed. Their addresses are checked by taking them apart with urllib
 against the formats Colab, mybinder.org and nbgitpuller document, not against the code
 that built them. The nbgitpuller link is followed with nbgitpuller's own ``GitPuller``.
@@ -22,8 +22,8 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from course_lib import deploy
-from course_lib.deploy import (
+from course_lib.lessons import deploy
+from course_lib.lessons.deploy import (
     BADGE_MARKER,
     SETUP_ID,
     Course,

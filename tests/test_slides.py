@@ -23,7 +23,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_lib.deploy import is_setup_cell
+from course_lib.lessons.deploy import is_setup_cell
 from tests._tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]

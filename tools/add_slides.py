@@ -22,7 +22,7 @@ What a slide shows:
 
 Every other markdown cell becomes a **speaker note** (slide type ``notes``) of the slide it
 follows; the navigation bars (``<!--NAVIGATION-->``) and the setup cell
-(course_lib/deploy.py) are **skipped**. So a key-points cell
+(course_lib/lessons/deploy.py) are **skipped**. So a key-points cell
 goes *before* the prose it summarises: it opens the slide the prose is the notes of.
 
 A slide ends where the next one would overflow: each cell's height on a 1280 x 720 slide is
@@ -52,7 +52,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.deploy import is_setup_cell
+from course_lib.lessons.deploy import is_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 NAV_MARKER = "<!--NAVIGATION-->"

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.deploy import badges_as_text, is_setup_cell
+from course_lib.lessons.deploy import badges_as_text, is_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 

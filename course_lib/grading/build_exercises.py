@@ -6,7 +6,7 @@ the ``def`` line and docstring. A cell tagged ``task:<id>`` (work graded by a pe
 as choosing a weight decay) keeps only ``# YOUR CODE HERE``: its lines before the markers
 set defaults, so the notebook still runs. Written questions lose their model answers and
 rubrics (:mod:`.written`). A banner cell says the notebook is generated; the "Open in
-Colab" and "Launch Binder" badges and the setup cell of :mod:`course_lib.deploy` are added,
+Colab" and "Launch Binder" badges and the setup cell of :mod:`course_lib.lessons.deploy` are added,
 pointing at the exercise notebook (never at its solution). The result is
 executed top to bottom (the check cells then say "not implemented yet") and written with
 its outputs, normalised so that two builds are byte-identical.
@@ -36,8 +36,8 @@ from typing import Any
 
 import nbformat
 
-from course_lib.deploy import Course, add_launch_cells, is_setup_cell
 from course_lib.grading import written
+from course_lib.lessons.deploy import Course, add_launch_cells, is_setup_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"

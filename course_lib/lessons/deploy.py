@@ -16,11 +16,11 @@ The notebooks never reach into the repository's folders, so each one runs alone.
 Command line (from the repository's root; ``make launch-cells`` and ``make hub-link`` call
 it)::
 
-    python -m course_lib.deploy cells                # badges and setup cells of notebooks/
-                                                     # (and lesson 00's badges in README.md)
-    python -m course_lib.deploy urls NOTEBOOK        # its Colab and Binder addresses
-    python -m course_lib.deploy student-branch       # branch `student`: notebooks/, exercises/
-    python -m course_lib.deploy hub-link HUB_URL     # the nbgitpuller link for a JupyterHub
+    python -m course_lib.lessons.deploy cells            # badges, setup cells: notebooks/
+                                                         # (and lesson 00's in README.md)
+    python -m course_lib.lessons.deploy urls NOTEBOOK    # its Colab and Binder addresses
+    python -m course_lib.lessons.deploy student-branch   # `student`: notebooks/, exercises/
+    python -m course_lib.lessons.deploy hub-link HUB_URL # the JupyterHub's nbgitpuller link
 
 ``exercises/`` gets its badges and setup cells from the exercise generator
 (:mod:`course_lib.grading.build_exercises`), which calls :func:`add_launch_cells`.
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BADGE_MARKER = "<!--LAUNCH-->"
 SETUP_MARKER = "# Course setup:"
 SETUP_ID = "course-setup"
@@ -303,7 +303,7 @@ def student_branch(root: Path = ROOT, branch: str = STUDENT_BRANCH, ref: str = "
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_lib.deploy",
+    parser = argparse.ArgumentParser(prog="python -m course_lib.lessons.deploy",
                                      description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("cells", help="regenerate the badges and setup cells of notebooks/")
