@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
+import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests._lab import server_args, wait_for_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
@@ -69,12 +70,6 @@ def _installed(python: Path) -> dict[str, str]:
             for line in out.splitlines() if "==" in line}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_lab_and_test_without_make(no_make_env, tmp_path) -> None:
     clone = _clone(tmp_path / "course")
     done = _course(clone, no_make_env, "venv")
@@ -90,28 +85,22 @@ def test_lab_and_test_without_make(no_make_env, tmp_path) -> None:
     again = _course(clone, no_make_env, "venv")
     assert again.returncode == 0 and again.stdout == "", "a fresh .venv is left alone"
 
-    port, token = _free_port(), secrets.token_hex(8)
+    token, runtime = secrets.token_hex(8), Path(tempfile.mkdtemp(prefix="lab-"))
+    log = open(runtime / "lab.log", "wb")  # noqa: SIM115 - closed below
     lab = subprocess.Popen(
-        ["python", "tools/course.py", "lab", "--no-browser", f"--port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-        cwd=clone, env=no_make_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api/contents/notebooks/00_start_here.ipynb?token={token}"
+        ["python", "tools/course.py", "lab", *server_args(token)],
+        cwd=clone, env={**no_make_env, "JUPYTER_RUNTIME_DIR": str(runtime)},
+        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert lab.poll() is None, f"JupyterLab stopped: {lab.stderr.read()[-2000:]}"
-            try:
-                with urllib.request.urlopen(url, timeout=5) as reply:
-                    assert reply.status == 200 and b'"00_start_here.ipynb"' in reply.read()
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "lesson 00 was not served within 120 s"
-                time.sleep(0.5)
+        url = wait_for_server(lab, runtime, token, timeout=120, log=runtime / "lab.log")
+        lesson = f"{url}/api/contents/notebooks/00_start_here.ipynb?token={token}"
+        with urllib.request.urlopen(lesson, timeout=30) as reply:
+            assert reply.status == 200 and b'"00_start_here.ipynb"' in reply.read()
     finally:
         os.killpg(lab.pid, 15)
         lab.wait(timeout=30)
-        lab.stderr.close()
+        log.close()
+        shutil.rmtree(runtime, ignore_errors=True)
 
     # `test` runs the torch step, ruff, then pytest with make test's arguments. A fresh
     # stamp stands for torch being there (installing 750 MB is not what is tested here);

@@ -15,16 +15,15 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests._lab import server_args, wait_for_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -46,12 +45,6 @@ def _missing(reason: str) -> None:
     pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Lab:
     """A running JupyterLab: its base URL, token and root folder."""
 
@@ -71,7 +64,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     for folder in ("notebooks", "exercises"):
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, root / folder)
-    port, token = _free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     # Kernels talk over Unix sockets named in a short private folder (a socket path must
     # stay under 108 bytes), never over TCP ports another test could take (see conftest.py).
     runtime = Path(tempfile.mkdtemp(prefix="jlab-"))
@@ -82,27 +75,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "PYTHONWARNINGS": "ignore",
     }
     cmd = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-        "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--KernelManager.transport=ipc", "--allow-root",
+        sys.executable, "-m", "jupyter", "lab", *server_args(token),
+        f"--ServerApp.root_dir={root}", "--KernelManager.transport=ipc", "--allow-root",
     ]
     log = open(root / "server.log", "wb")  # noqa: SIM115 - closed in the teardown below
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, cwd=root)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "JupyterLab did not start:\n" + (root / "server.log").read_text()[-3000:]
-                    ) from None
-                time.sleep(0.3)
+        url = wait_for_server(proc, runtime, token, timeout=60, log=root / "server.log")
         yield Lab(url, token, root)
     finally:
         try:
