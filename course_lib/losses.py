@@ -111,7 +111,7 @@ def _check_inputs(
         raise ValueError(
             f"{func}: ignore_index leaves out the samples whose class label is "
             f"{ignore_index}, but these targets are probabilities, one distribution per "
-            "sample, with no label to compare (PyTorch refuses this too). To leave samples "
+            "sample, with no label to compare. To leave samples "
             "out, drop them from the batch, or pass class labels instead."
         )
     if not np.isfinite(t).all() or (t < 0).any():
@@ -370,8 +370,8 @@ def cross_entropy(
         A label that marks a sample to leave out (padding): its loss is 0, whatever its
         logits hold, and ``"mean"`` does not count it. Default ``None``: no label is
         ignored (PyTorch's default is -100: pass ``ignore_index=-100`` for its behaviour).
-        Only for class labels; with probability targets it is a ``ValueError``, as in
-        PyTorch.
+        Only for class labels; with probability targets it is a ``ValueError`` for any
+        value (PyTorch refuses an index >= 0 there but lets its default -100 through).
 
     Returns
     -------
