@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests._lab import server_args, wait_for_server
+from tests._tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -43,6 +44,22 @@ def _missing(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"browser test cannot run under CI=true: {reason}")
     pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The course site (tools/build_site.py), built once per worker; tests only read it."""
+    return load_tool("build_site").build(ROOT, tmp_path_factory.mktemp("site") / "site")["out"]
+
+
+@pytest.fixture(scope="session")
+def decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static slide decks, built once per worker; tests only read them."""
+    build_site = load_tool("build_site")
+    try:
+        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")["out"]
+    except build_site.SlidesUnavailable as exc:
+        _missing(f"static slides not built: {exc}")
 
 
 class Lab:

@@ -12,17 +12,14 @@ reveal's controls).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests._tools import load_tool
 from tests.browser.axe import AxeUnavailable, axe_source, describe_violations, run_axe
 from tests.browser.conftest import ROOT
 
 pytestmark = pytest.mark.browser
-build_site = load_tool("build_site")
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -43,19 +40,6 @@ def axe() -> str:
         return axe_source(ROOT / "build" / ".cache")
     except AxeUnavailable as exc:
         _unavailable(str(exc))
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return build_site.build(ROOT, tmp_path_factory.mktemp("site") / "site")["out"]
-
-
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory) -> Path:
-    try:
-        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")["out"]
-    except build_site.SlidesUnavailable as exc:
-        _unavailable(f"static slides not built: {exc}")
 
 
 def _assert_clean(result: dict, where: str) -> None:

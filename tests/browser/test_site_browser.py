@@ -10,7 +10,6 @@ the "next" links to the last lesson, and back home.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -28,11 +27,6 @@ NOTEBOOKS = LESSONS + EXERCISES
 MATH = re.compile(r"\$[^$\n]+\$|\$\$.+?\$\$", re.S)
 RAW_TEX = re.compile(r"\\(frac|sum|log|exp|mathrm|operatorname|partial|left|right|cdot)\b")
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return build_site.build(ROOT, tmp_path_factory.mktemp("site") / "site")["out"]
 
 
 def _figures_in(out: dict) -> int:
@@ -133,14 +127,6 @@ def test_a_widget_page_shows_the_widget_at_its_starting_values(site, page) -> No
     for line in temperature_report([1, 3, 2], 1.0).splitlines():
         assert line in text
     expect(box.locator("img")).to_be_visible()
-
-
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory) -> Path:
-    try:
-        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")["out"]
-    except build_site.SlidesUnavailable as exc:
-        pytest.skip(f"STATIC SLIDES NOT BUILT: {exc}")
 
 
 def test_a_static_deck_presents_from_disk(decks, page) -> None:

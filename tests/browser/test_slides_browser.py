@@ -11,7 +11,6 @@ plans, and the lesson's prose is in the speaker notes, which the speaker view (S
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -22,21 +21,12 @@ from tests.browser.conftest import ROOT
 pytestmark = pytest.mark.browser
 
 
-build_site = load_tool("build_site")
 add_slides = load_tool("add_slides")
 measure_slides = load_tool("measure_slides")
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 SIZES = [(1280, 720), (1024, 768)]
 LECTURE_PT = 14  # the smallest lettering of a figure (notebooks/matplotlibrc)
-
-
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory) -> Path:
-    try:
-        return build_site.build_slides(ROOT, tmp_path_factory.mktemp("slides") / "slides")["out"]
-    except build_site.SlidesUnavailable as exc:
-        pytest.skip(f"STATIC SLIDES NOT BUILT: {exc}")
 
 
 def _words(text: str) -> str:
